@@ -1,0 +1,1 @@
+"""Astakos: identity, tokens, quotas with commissions, projects."""

@@ -1,0 +1,1 @@
+"""Cyclades: compute, network, image and volume over Ganeti clusters."""

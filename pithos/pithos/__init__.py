@@ -1,0 +1,1 @@
+"""Pithos: object and file storage on content-addressed blocks (Swift API + extensions)."""

@@ -1,0 +1,1 @@
+"""Django glue shared by the three services: settings, middleware, auth, health."""

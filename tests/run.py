@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Run the whole suite: one pytest process per Django service, plus the rest.
+
+pytest-django configures one settings module per process, and each service is
+its own Django project, so each gets its own run. The closing line sums them.
+Extra arguments go to every pytest run (e.g. `-x`, `-k name`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, test paths, Django settings module or None)
+GROUPS = [
+    ("common", ["tests/unit/snf_common", "tests/unit/archipelago", "tests/unit/snf_ganeti",
+                "tests/unit/snf_image", "tests/unit/kamaki", "tests/unit/snf_deploy",
+                "tests/contract", "tests/test_boundaries.py", "tests/test_readme.py"], None),
+    ("astakos", ["tests/unit/astakos"], "astakos.project.test_settings"),
+    ("pithos", ["tests/unit/pithos"], "pithos.project.test_settings"),
+    ("cyclades", ["tests/unit/cyclades"], "cyclades.project.test_settings"),
+    ("integration", ["tests/integration", "tests/e2e", "tests/cluster"], None),
+]
+
+SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
+
+
+def run_group(label: str, paths: list[str], settings: str | None, extra: list[str]) -> dict:
+    existing = [p for p in paths if (ROOT / p).exists()]
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+    if not existing:
+        return counts
+    cmd = [sys.executable, "-m", "pytest", *existing, *extra]
+    env = dict(os.environ)
+    if settings:
+        cmd += ["--ds", settings]
+    else:
+        cmd += ["-p", "no:django"]
+    print(f"\n===== {label}: {' '.join(cmd[1:])}", flush=True)
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if line.strip():
+            last = line
+    code = proc.wait()
+    for number, kind in SUMMARY.findall(last):
+        key = "error" if kind.startswith("error") else kind
+        if key in counts:
+            counts[key] += int(number)
+    if code not in (0, 5) and counts["failed"] == 0 and counts["error"] == 0:
+        counts["error"] += 1  # pytest crashed or was interrupted
+    print(f"===== {label}: exit {code} in {time.monotonic() - started:.0f}s", flush=True)
+    return counts
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    only = os.environ.get("SNF_TEST_GROUPS")
+    totals = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+    for label, paths, settings in GROUPS:
+        if only and label not in only.split(","):
+            continue
+        for key, value in run_group(label, paths, settings, extra).items():
+            totals[key] += value
+    failed = totals["failed"] + totals["error"]
+    print(f"\ntests: {totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")
+    return 1 if failed or totals["passed"] == 0 else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
