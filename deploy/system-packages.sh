@@ -7,6 +7,7 @@ PACKAGES=(
   python3-venv
   postgresql-client
   qemu-utils e2fsprogs
+  ceph-mon ceph-osd python3-rados
 )
 
 missing=()
