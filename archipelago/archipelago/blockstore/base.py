@@ -8,10 +8,16 @@ documents (a volume's or an object's list of block names) kept beside them.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+from snf_common import hashing
+
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 class BlockStoreError(Exception):
@@ -25,7 +31,7 @@ class BlockNotFound(BlockStoreError):
 class BlockStore(ABC):
     """Drivers implement the abstract methods; names are lowercase hex digests."""
 
-    hash_algorithm: str = "sha256"
+    hash_algorithm: str = hashing.HASH_ALGORITHM
 
     @abstractmethod
     def put_block(self, data: bytes) -> str:
@@ -59,14 +65,52 @@ class BlockStore(ABC):
     def delete_map(self, name: str) -> None:
         """Remove a named map; absent is not an error."""
 
+    def put_blocks(self, blocks: Sequence[bytes]) -> list[str]:
+        """Store several blocks (drivers overlap the I/O); their names, in order."""
+        return [self.put_block(block) for block in blocks]
+
+    def get_blocks(self, names: Sequence[str]) -> list[bytes]:
+        """Several blocks' stored bytes, in order; BlockNotFound if any is absent."""
+        return [self.get_block(name) for name in names]
+
+    def read_block(self, name: str, size: int) -> bytes:
+        """The block padded with zeros (or cut) to `size` bytes, as readers need it."""
+        data = self.get_block(name)
+        if len(data) >= size:
+            return data[:size]
+        return data + bytes(size - len(data))
+
+    def iter_map_names(self) -> Iterator[str]:
+        """Every stored map name (drivers that list maps override this)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list maps")
+
+    def block_name(self, data: bytes) -> str:
+        """The name `data` is stored under (the Pithos block hash)."""
+        return hashing.block_hash_hex(data, self.hash_algorithm)
+
+    def check_block_name(self, name: str) -> str:
+        """`name` if it is a well-formed block name, else BlockNotFound (never a path)."""
+        if not isinstance(name, str) or not _HEX.fullmatch(name) or len(name) != self._name_length():
+            raise BlockNotFound(f"not a block name: {name!r}")
+        return name
+
+    def _name_length(self) -> int:
+        return 2 * hashlib.new(self.hash_algorithm).digest_size
+
     def missing_blocks(self, names: Iterable[str]) -> list[str]:
         """Names not stored, in the order given, without duplicates."""
         ordered = list(dict.fromkeys(names))
         present = self.has_blocks(ordered)
         return [n for n in ordered if n not in present]
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release connections; the default driver holds none."""
+
+    def __enter__(self) -> BlockStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def open_blockstore(config: dict[str, Any]) -> BlockStore:
