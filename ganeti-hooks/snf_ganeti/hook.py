@@ -23,7 +23,6 @@ import sys
 from collections.abc import Mapping
 
 from snf_common.ganeti_events import OpStatus, routing_key, to_json
-
 from snf_ganeti import settings as gtools_settings
 from snf_ganeti.env import HookEnv, parse_hook_env
 from snf_ganeti.jobfiles import find_running_job

@@ -59,3 +59,11 @@ def find_running_job(queue_dir: str | Path, op_code: str, target: str,
                     and target in (op_input.get("instance_name"), op_input.get("network_name"))):
                 return job_id
     return None
+
+
+def read_ssconf(data_dir: str | Path, name: str) -> str | None:
+    """A value of Ganeti's ssconf files (data_dir/ssconf_<name>), if readable."""
+    try:
+        return (Path(data_dir) / f"ssconf_{name}").read_text().strip() or None
+    except OSError:
+        return None

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from ganeti_samples import ADD_POST, MemoryTransport, with_post
+
 from snf_common.ganeti_events import OpStatus, from_json
 from snf_ganeti import hook
 from snf_ganeti.notify import Notifier, Outbox

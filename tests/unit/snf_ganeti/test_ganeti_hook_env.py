@@ -1,4 +1,5 @@
 from ganeti_samples import ADD_POST, with_post
+
 from snf_ganeti.env import parse_hook_env
 
 
