@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     conf = gtools_settings.load()
     logging.basicConfig(level=conf["LOG_LEVEL"],
                         format="%(asctime)s snf-ganeti-eventd %(levelname)s %(message)s")
-    daemon = EventDaemon(args.queue_dir or conf["GTOOLS_QUEUE_DIR"], notifier_from_settings(conf),
+    daemon = EventDaemon(args.queue_dir or conf["GTOOLS_QUEUE_DIR"], notifier_from_settings(conf, retries=None),
                          args.state_file or conf["GTOOLS_EVENTD_STATE"],
                          conf["GTOOLS_BACKEND_PREFIX"], conf["GTOOLS_CLUSTER_NAME"],
                          master_only=conf["GTOOLS_MASTER_ONLY"] and not args.all_nodes)

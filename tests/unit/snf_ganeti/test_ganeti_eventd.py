@@ -6,7 +6,7 @@ from ganeti_samples import MemoryTransport
 
 from snf_common.ganeti_events import NetworkStatus, OpStatus, from_json
 from snf_ganeti.eventd import EventDaemon
-from snf_ganeti.notify import Notifier, Outbox
+from snf_ganeti.notify import Notifier, outbox_pending
 
 CREATE_INPUT = {"OP_ID": "OP_INSTANCE_CREATE", "instance_name": "snf-2.snf.test",
                 "nics": [{"name": "nic-2-0"}], "disks": [{"size": 1024}],
@@ -35,7 +35,7 @@ def write_job(queue: Path, job_id: int, statuses: list[str], inputs: list[dict] 
 
 def make_daemon(tmp_path: Path, transport: MemoryTransport) -> EventDaemon:
     (tmp_path / "ssconf_cluster_name").write_text("cluster.snf.test\n")
-    return EventDaemon(tmp_path / "queue", Notifier(lambda: transport, Outbox(tmp_path / "ob")),
+    return EventDaemon(tmp_path / "queue", Notifier(lambda: transport, tmp_path / "ob"),
                        tmp_path / "state.json", "snf")
 
 
@@ -134,7 +134,7 @@ def test_queue_down_spools_and_later_poll_forwards(tmp_path, monkeypatch):
     daemon = make_daemon(tmp_path, transport)
     write_job(queue, 4, ["queued"])
     daemon.poll_once()
-    assert len(Outbox(tmp_path / "ob").pending()) == 1
+    assert outbox_pending(tmp_path / "ob") == 1
     transport.down = False
     monkeypatch.setattr("snf_ganeti.eventd.OUTBOX_RETRY_SECONDS", 0.0)
     daemon.poll_once()

@@ -3,7 +3,7 @@ import io
 from ganeti_samples import MemoryTransport
 
 from snf_common.ganeti_events import BuildProgress, from_json
-from snf_ganeti.notify import Notifier, Outbox
+from snf_ganeti.notify import Notifier
 from snf_ganeti.progress import forward, parse_event
 
 
@@ -28,7 +28,7 @@ def test_unusable_lines():
 
 def test_forward_publishes_on_progress_key(tmp_path):
     transport = MemoryTransport()
-    notifier = Notifier(lambda: transport, Outbox(tmp_path / "ob"))
+    notifier = Notifier(lambda: transport, tmp_path / "ob")
     stdin = io.StringIO('{"type": "image-copy-progress", "progress": 10}\n'
                         '{"type": "image-info", "messages": ["done"]}\n')
     assert forward(stdin, "snf-3", "cl", notifier, "snf") == 2
