@@ -1,9 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
+from astakos.api.keystone_v3 import versions
 from snf_common.django.health import healthz
 
 urlpatterns = [
     path("healthz", healthz),
+    path("identity", versions.all_versions),
+    path("identity/", versions.all_versions),
+    path("identity/v3", include("astakos.api.keystone_v3.urls")),
+    path("identity/v2.0", include("astakos.api.keystone_v2.urls")),
+    path("account/v1.0", include("astakos.api.account.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"
