@@ -188,3 +188,34 @@ def test_empty_volume_has_one_empty_block_like_an_empty_object(store):
     mapper.create(store, "empty", 0, block_size=BS)
     assert mapper.hashmap(store, "empty")["hashes"] == [ZERO]
     assert raw(store, "empty") == b""
+
+
+@pytest.mark.parametrize("kind", ["filesystem", pytest.param("rados", marks=pytest.mark.ceph)])
+def test_vlmc_commands_work_on_the_driver(kind, request, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    if kind == "filesystem":
+        config = {"BACKEND": "archipelago.blockstore.filesystem.FilesystemBlockStore",
+                  "OPTIONS": {"path": str(tmp_path / "store")}}
+    else:
+        config = request.getfixturevalue("rados_blockstore_config")
+    spec = json.dumps(config)
+
+    def vlmc(*args: str) -> bytes:
+        proc = subprocess.run([sys.executable, "-m", "archipelago.vlmc", "--store", spec, *args],
+                              capture_output=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr.decode()
+        return proc.stdout
+
+    data = os.urandom(3 * BS) + bytes(BS)
+    (tmp_path / "in.raw").write_bytes(data)
+    vlmc("import", str(tmp_path / "in.raw"), "img", "--block-size", f"{BS}B")
+    vlmc("clone", "img", "vm", "-s", f"{8 * BS}B")
+    vlmc("snapshot", "vm", "vm@0")
+    assert vlmc("list").split() == [b"img", b"vm", b"vm@0"]
+    assert vlmc("export", "vm@0") == data + bytes(4 * BS)
+    assert json.loads(vlmc("info", "vm@0"))["readonly"] is True
+    vlmc("remove", "vm@0")
+    assert vlmc("list").split() == [b"img", b"vm"]
