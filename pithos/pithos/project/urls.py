@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from snf_common.django.health import healthz
 
 urlpatterns = [
     path("healthz", healthz),
+    path("", include("pithos.api.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"

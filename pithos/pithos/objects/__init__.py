@@ -1,0 +1,1 @@
+"""The object tree: accounts, containers, objects, their versions, sharing and public links."""

@@ -1,0 +1,83 @@
+"""Garbage collection of blocks no version references.
+
+Safe beside running uploads: a block is removed only when it is unreferenced,
+was first found unreferenced ("condemned") at least `grace` seconds ago, and
+was not stored or referenced (touched) since. Uploads touch every block they
+store or point at, and commits re-check that their blocks exist under the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from pithos.objects import blocks
+from pithos.objects.models import BlockTouch, Version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GcReport:
+    scanned: int = 0
+    referenced: int = 0
+    condemned: int = 0
+    deleted: int = 0
+    deleted_bytes: int = 0
+
+
+def referenced_blocks() -> set[str]:
+    names: set[str] = {blocks.empty_block_name()}
+    for hashes in Version.objects.values_list("hashes", flat=True).iterator(chunk_size=2000):
+        names.update(json.loads(hashes))
+    return names
+
+
+def collect(*, grace_seconds: float, dry_run: bool = False) -> GcReport:
+    store = blocks.get_store()
+    report = GcReport()
+    now = time.time()
+    referenced = referenced_blocks()
+    for name in list(store.iter_block_names()):
+        report.scanned += 1
+        if name in referenced:
+            report.referenced += 1
+            continue
+        touch = BlockTouch.objects.filter(name=name).values_list("touched", flat=True).first()
+        condemned = _condemned_at(name)
+        if touch is not None and touch > now - grace_seconds:
+            continue  # an upload stored or named it recently
+        if condemned is None or (touch is not None and touch >= condemned):
+            report.condemned += 1
+            if not dry_run:
+                _condemn(name, now)
+            continue
+        if condemned > now - grace_seconds:
+            continue
+        # last look right before deleting: a commit may have started using it
+        if Version.objects.filter(hashes__contains=name).exists():
+            continue
+        if dry_run:
+            report.deleted += 1
+            continue
+        try:
+            report.deleted_bytes += len(store.get_block(name))
+        except Exception:  # already gone: nothing to measure
+            pass
+        store.delete_block(name)
+        BlockTouch.objects.filter(name__in=[name, "gc:" + name]).delete()
+        report.deleted += 1
+        log.info("gc deleted block %s", name)
+    return report
+
+
+# Condemnation marks share the BlockTouch table under a prefixed name:
+# name "gc:<block>" -> when it was first seen unreferenced.
+def _condemned_at(name: str) -> float | None:
+    return BlockTouch.objects.filter(name="gc:" + name).values_list("touched", flat=True).first()
+
+
+def _condemn(name: str, when: float) -> None:
+    BlockTouch.objects.update_or_create(name="gc:" + name, defaults={"touched": when})
