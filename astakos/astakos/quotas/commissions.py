@@ -103,9 +103,10 @@ def _resolve(commission: Commission, *, accept: bool, reason: str) -> None:
                 holding.usage_min += p.quantity
             else:
                 holding.usage_max += p.quantity
+        elif p.quantity >= 0:
+            holding.usage_max -= p.quantity   # undo the reservation of an import
         else:
-            request = ProvisionRequest(p.holder, p.source, p.resource, -p.quantity)
-            _prepare(holding, -p.quantity, check=False, force=True, provision=request)
+            holding.usage_min -= p.quantity   # undo the reservation of a release
         logs.append(ProvisionLog(
             serial=commission.serial, name=commission.name, issue_time=commission.issue_time,
             log_time=now, holder=p.holder, source=p.source, resource=p.resource,

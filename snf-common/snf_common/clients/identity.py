@@ -24,6 +24,25 @@ class IdentityClient(HttpClient):
                                 expect=(201,), retry=False)
         return response.headers["X-Subject-Token"], response.json()
 
+    def authenticate_token(self, token: str, project_id: str | None = None) \
+            -> tuple[str, dict[str, Any]]:
+        """A new token from an existing one (re-scoping); returns (token, token body)."""
+        auth: dict[str, Any] = {"identity": {"methods": ["token"], "token": {"id": token}}}
+        if project_id:
+            auth["scope"] = {"project": {"id": project_id}}
+        response = self.request("POST", "auth/tokens", json_body={"auth": auth},
+                                expect=(201,), retry=False)
+        return response.headers["X-Subject-Token"], response.json()
+
+    def revoke(self, subject_token: str) -> None:
+        """Revoke a token (the caller's own, or any with a service or admin token)."""
+        caller = self.token or subject_token
+        self.request("DELETE", "auth/tokens", expect=(204,),
+                     headers={"X-Auth-Token": caller, "X-Subject-Token": subject_token})
+
+    def projects(self) -> list[dict[str, Any]]:
+        return self.get_json("auth/projects")["projects"]
+
     def validate(self, subject_token: str) -> Credentials | None:
         """Credentials of a token, or None when it is invalid, expired or revoked."""
         caller = self.token or subject_token
@@ -65,6 +84,10 @@ class CachingIdentityClient(IdentityClient):
                     self._cache.clear()
                 self._cache[subject_token] = (now + self.ttl_seconds, credentials)
         return credentials
+
+    def revoke(self, subject_token: str) -> None:
+        super().revoke(subject_token)
+        self.forget(subject_token)
 
     def forget(self, subject_token: str) -> None:
         with self._lock:
