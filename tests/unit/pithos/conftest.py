@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pithos_memstore
+from pithos_testclient import Swift
 import pytest
 
 from pithos import quota
