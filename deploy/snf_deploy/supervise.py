@@ -42,10 +42,19 @@ def is_running(pid: int) -> bool:
 
 
 def cmdline(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
+    """The command line /proc shows; waits out the instant of an exec in progress.
+
+    Popen returns once the child's exec is under way, but the kernel publishes the new
+    argv a moment later: meanwhile /proc/<pid>/cmdline reads empty.
+    """
+    for _ in range(100):
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if raw or not is_running(pid):
+            break
+        time.sleep(0.005)
     return [part.decode(errors="replace") for part in raw.split(b"\0")[:-1]]
 
 
@@ -80,7 +89,6 @@ def start(layout: Layout, name: str, argv: list[str], env: dict[str, str]) -> in
         log.flush()
         proc = subprocess.Popen(argv, cwd=layout.root, env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    # Record what /proc shows (the interpreter may rewrite argv[0] of `python -m`).
     seen = cmdline(proc.pid) or argv
     write_private(layout.pid_file(name), f"{proc.pid}\n")
     write_private(_proc_file(layout, name),
