@@ -255,8 +255,8 @@ def post_object(request: HttpRequest, account: str, container: str, name: str) -
               "content_disposition": current.content_disposition,
               "manifest": current.manifest}
     given = content_fields(request, current.content_type)
-    for key, name in FIELD_HEADERS.items():
-        if header(request, name):
+    for key, header_name in FIELD_HEADERS.items():
+        if header(request, header_name):
             fields[key] = given[key]
     content = versions.Content(size=current.size, hashes=current.hash_list(), md5=current.md5,
                                meta=meta, **fields)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pithos_memstore
-from pithos_testclient import Swift
 import pytest
+from pithos_testclient import Swift
 
 from pithos import quota
 from pithos.objects import blocks

@@ -25,6 +25,7 @@ class Swift:
         if isinstance(data, str):
             data = data.encode()
         ctype = content_type or extra.pop("CONTENT_TYPE", "application/octet-stream")
+        extra.setdefault("CONTENT_LENGTH", str(len(data)))  # real clients always send it
         return self.client.generic(method, url, data=data, content_type=ctype, **extra)
 
 
