@@ -1,0 +1,120 @@
+"""Compute API representations of servers, flavors, images and key pairs (Nova v2.1 shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+
+from cyclades.api.compute_v2.versions import base_url
+from cyclades.backends.ganeti.jobs import instance_name
+from cyclades.compute import states
+from cyclades.compute.models import Flavor, KeyPair, Server
+
+
+def isotime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def links(request: HttpRequest, collection: str, item_id: Any) -> list[dict[str, str]]:
+    base = base_url(request)
+    return [{"rel": "self", "href": f"{base}/compute/v2.1/{collection}/{item_id}"},
+            {"rel": "bookmark", "href": f"{base}/compute/{collection}/{item_id}"}]
+
+
+def server_brief(request: HttpRequest, server: Server) -> dict[str, Any]:
+    return {"id": str(server.id), "name": server.name,
+            "links": links(request, "servers", server.id)}
+
+
+def addresses(server: Server) -> dict[str, list[dict[str, Any]]]:
+    result: dict[str, list[dict[str, Any]]] = {}
+    for nic in server.nics.all():
+        entries = result.setdefault(nic.network_id, [])
+        for version, addr in ((4, nic.ipv4), (6, nic.ipv6)):
+            if addr:
+                entries.append({"version": version, "addr": addr,
+                                "OS-EXT-IPS:type": "fixed",
+                                "OS-EXT-IPS-MAC:mac_addr": nic.mac})
+    return result
+
+
+def server_detail(request: HttpRequest, server: Server) -> dict[str, Any]:
+    status = states.api_status(server)
+    power = {"STARTED": 1, "STOPPED": 4}.get(server.operstate, 0)
+    return {
+        "id": str(server.id),
+        "name": server.name,
+        "status": status,
+        "tenant_id": server.project,
+        "user_id": server.owner,
+        "metadata": {m.key: m.value for m in server.metadata.all()},
+        "hostId": "",
+        "image": {"id": server.image_id, "links": links(request, "images", server.image_id)},
+        "flavor": {"id": server.flavor.public_id,
+                   "links": links(request, "flavors", server.flavor.public_id)},
+        "created": isotime(server.created),
+        "updated": isotime(server.updated),
+        "addresses": addresses(server),
+        "accessIPv4": "",
+        "accessIPv6": "",
+        "links": links(request, "servers", server.id),
+        "progress": 100 if status == "ACTIVE" else server.build_progress,
+        "key_name": server.key_names[0] if server.key_names else None,
+        "config_drive": "",
+        "security_groups": [{"name": "default"}],
+        "OS-DCF:diskConfig": "MANUAL",
+        "OS-EXT-AZ:availability_zone": "nova",
+        "OS-EXT-STS:task_state": states.task_state(server),
+        "OS-EXT-STS:vm_state": states.vm_state(server),
+        "OS-EXT-STS:power_state": power,
+        "OS-SRV-USG:launched_at": None,
+        "OS-SRV-USG:terminated_at": None,
+        "os-extended-volumes:volumes_attached": [],
+        "fault": {"code": 500, "message": server.fault, "created": isotime(server.updated)}
+        if server.operstate == "ERROR" and server.fault else None,
+        "SNF:task_state": server.task or None,
+        "SNF:key_names": list(server.key_names),
+        "SNF:fqdn": instance_name(server.id),
+        "SNF:firewall_profiles": {n.name: n.firewall_profile for n in server.nics.all()
+                                  if n.firewall_profile},
+        "deleted": server.deleted,
+    }
+
+
+def flavor_brief(request: HttpRequest, flavor: Flavor) -> dict[str, Any]:
+    return {"id": flavor.public_id, "name": flavor.name,
+            "links": links(request, "flavors", flavor.public_id)}
+
+
+def flavor_detail(request: HttpRequest, flavor: Flavor) -> dict[str, Any]:
+    return {**flavor_brief(request, flavor), "ram": flavor.ram, "vcpus": flavor.cpu,
+            "disk": flavor.disk, "swap": "", "rxtx_factor": 1.0,
+            "OS-FLV-EXT-DATA:ephemeral": 0, "OS-FLV-DISABLED:disabled": flavor.deleted,
+            "os-flavor-access:is_public": flavor.public,
+            "SNF:disk_template": flavor.disk_template}
+
+
+def image_brief(request: HttpRequest, image: Any) -> dict[str, Any]:
+    return {"id": str(image.id), "name": image.name, "links": links(request, "images", image.id)}
+
+
+def image_detail(request: HttpRequest, image: Any) -> dict[str, Any]:
+    metadata = {str(k): str(v) for k, v in (image.properties or {}).items()}
+    return {**image_brief(request, image), "status": image.status, "progress": 100,
+            "created": isotime(image.created), "updated": isotime(image.updated),
+            "minDisk": image.min_disk, "minRam": image.min_ram, "metadata": metadata,
+            "OS-EXT-IMG-SIZE:size": image.size, "SNF:location": image.location,
+            "SNF:format": image.format, "SNF:public": image.public, "user_id": image.owner}
+
+
+def keypair_dict(keypair: KeyPair, *, detail: bool = False) -> dict[str, Any]:
+    data = {"name": keypair.name, "public_key": keypair.public_key,
+            "fingerprint": keypair.fingerprint}
+    if detail:
+        data.update({"user_id": keypair.owner, "created_at": isotime(keypair.created),
+                     "deleted": False, "deleted_at": None, "updated_at": None, "id": keypair.id})
+    return data

@@ -1,0 +1,122 @@
+"""Version discovery and microversion negotiation of the Compute API.
+
+We advertise only what we implement: microversion 2.1 (min 2.1, max 2.1). A
+request may name a version with `OpenStack-API-Version: compute X.Y` or the
+legacy `X-OpenStack-Nova-API-Version: X.Y`; both are echoed with `Vary`, and a
+version outside the range is 406.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from snf_common.django.auth import api_view
+from snf_common.faults import BadRequest, Fault, NotAcceptable
+
+MIN_VERSION = (2, 1)
+MAX_VERSION = (2, 1)
+UPDATED = "2013-07-23T11:33:21Z"
+HEADER = "OpenStack-API-Version"
+LEGACY_HEADER = "X-OpenStack-Nova-API-Version"
+
+
+def _text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def base_url(request: HttpRequest) -> str:
+    configured = settings.CYCLADES_BASE_URL
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def requested_version(request: HttpRequest) -> tuple[int, int]:
+    raw = None
+    header = request.headers.get(HEADER)
+    if header:
+        for part in header.split(","):
+            words = part.strip().split()
+            if len(words) == 2 and words[0].lower() == "compute":
+                raw = words[1]
+    if raw is None:
+        raw = request.headers.get(LEGACY_HEADER)
+    if not raw:
+        return MIN_VERSION
+    if raw.strip().lower() == "latest":
+        return MAX_VERSION
+    try:
+        major, minor = (int(x) for x in raw.strip().split("."))
+    except ValueError:
+        raise BadRequest(f"Invalid microversion {raw!r}.") from None
+    if not MIN_VERSION <= (major, minor) <= MAX_VERSION:
+        raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
+                            f"{_text(MIN_VERSION)} and maximum is {_text(MAX_VERSION)}.")
+    return major, minor
+
+
+def version_headers(version: tuple[int, int]) -> dict[str, str]:
+    return {HEADER: f"compute {_text(version)}", LEGACY_HEADER: _text(version),
+            "Vary": f"{HEADER}, {LEGACY_HEADER}"}
+
+
+def compute_view(methods: tuple[str, ...], *, auth: bool = True) -> Callable:
+    """api_view plus microversion negotiation; every answer carries the version headers."""
+
+    def decorate(view: Callable) -> Callable:
+        guarded = api_view(methods, auth=auth)(view)
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                version = requested_version(request)
+            except Fault as fault:
+                fault.headers.update(version_headers(MIN_VERSION))
+                raise
+            request.compute_version = version
+            try:
+                response = guarded(request, *args, **kwargs)
+            except Fault as fault:
+                fault.headers.update(version_headers(version))
+                raise
+            for name, value in version_headers(version).items():
+                response[name] = value
+            return response
+
+        wrapper.csrf_exempt = True
+        return wrapper
+
+    return decorate
+
+
+def _version_doc(request: HttpRequest, version_id: str) -> dict[str, Any]:
+    base = base_url(request)
+    if version_id == "v2.0":
+        return {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
+                "updated": "2011-01-21T11:33:21Z",
+                "links": [{"rel": "self", "href": f"{base}/compute/v2/"}]}
+    return {"id": "v2.1", "status": "CURRENT", "version": _text(MAX_VERSION),
+            "min_version": _text(MIN_VERSION), "updated": UPDATED,
+            "links": [{"rel": "self", "href": f"{base}/compute/v2.1/"},
+                      {"rel": "describedby", "type": "text/html",
+                       "href": "https://docs.openstack.org/"}],
+            "media-types": [{"base": "application/json",
+                             "type": "application/vnd.openstack.compute+json;version=2.1"}]}
+
+
+@api_view(("GET",), auth=False)
+def root(request: HttpRequest) -> JsonResponse:
+    versions = [_version_doc(request, "v2.1")]
+    # v2.0 is listed as Nova lists it; we serve only v2.1, so its link is informative.
+    v20 = _version_doc(request, "v2.0")
+    return JsonResponse({"versions": [v20, *versions]})
+
+
+@compute_view(("GET",), auth=False)
+def v21(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"version": _version_doc(request, "v2.1")})

@@ -1,0 +1,202 @@
+"""An in-memory Ganeti cluster behind the RapiClient interface: a unit-test double only.
+
+Jobs wait in a queue until the test calls `run_jobs()`, which applies them and
+returns the `ganeti-op-status` messages eventd would have published, so tests
+can feed them to the dispatcher's handlers in any order, twice, or not at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from cyclades.backends.ganeti.rapi import RapiError
+from snf_common.ganeti_events import OpStatus, event_time_now
+
+OPCODES = {"create": "OP_INSTANCE_CREATE", "startup": "OP_INSTANCE_STARTUP",
+           "shutdown": "OP_INSTANCE_SHUTDOWN", "reboot": "OP_INSTANCE_REBOOT",
+           "remove": "OP_INSTANCE_REMOVE", "modify": "OP_INSTANCE_SET_PARAMS"}
+
+
+@dataclass
+class FakeJob:
+    id: int
+    kind: str
+    instance: str
+    body: dict[str, Any]
+    status: str = "queued"
+    result: Any = None
+
+
+@dataclass
+class FakeCluster:
+    name: str
+    nodes: list[dict[str, Any]] = field(default_factory=lambda: [{
+        "name": "node1", "offline": False, "drained": False, "mfree": 16384, "mtotal": 32768,
+        "dfree": 500_000, "dtotal": 1_000_000, "ctotal": 8, "pinst_list": []}])
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[int, FakeJob] = field(default_factory=dict)
+    pending: list[int] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)   # kind -> error message
+    unreachable: bool = False
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def submit(self, kind: str, instance: str, body: dict[str, Any] | None = None) -> int:
+        if self.unreachable:
+            raise RapiError(f"{kind} {instance}: connection refused")
+        self.calls.append((kind, instance))
+        job = FakeJob(next(self._ids), kind, instance, dict(body or {}))
+        self.jobs[job.id] = job
+        self.pending.append(job.id)
+        return job.id
+
+    def run_jobs(self) -> list[OpStatus]:
+        """Run every queued job; returns the running + final messages of each, in order."""
+        messages: list[OpStatus] = []
+        while self.pending:
+            job = self.jobs[self.pending.pop(0)]
+            opcode = OPCODES.get(job.kind)
+            if opcode:
+                messages.append(OpStatus(instance=job.instance, operation=opcode,
+                                         status="running", jobId=job.id, cluster=self.name,
+                                         event_time=event_time_now()))
+            error = self.failures.pop(job.kind, None)
+            if error is None and job.kind != "create" and job.instance not in self.instances:
+                error = f"Instance '{job.instance}' not known"
+            if error:
+                job.status, job.result = "error", [["OpExecError", [error]]]
+            else:
+                job.status = "success"
+                self._apply(job)
+            if opcode:
+                extra: dict[str, Any] = {}
+                if job.status == "success" and job.kind in ("create", "startup", "modify"):
+                    extra["instance_nics"] = self.instances[job.instance]["nics"]
+                    extra["instance_disks"] = self.instances[job.instance]["disks"]
+                messages.append(OpStatus(
+                    instance=job.instance, operation=opcode, status=job.status, jobId=job.id,
+                    cluster=self.name, event_time=event_time_now(),
+                    logmsg=error, result=job.result,
+                    job_fields={"beparams": job.body.get("beparams", {})}, **extra))
+        return messages
+
+    def _apply(self, job: FakeJob) -> None:
+        if job.kind == "create":
+            body = job.body
+            nics = [{"name": n.get("name", f"nic-{i}"), "network": n.get("network"),
+                     "ip": n.get("ip") or f"10.0.0.{len(self.instances) + 2}",
+                     "mac": f"aa:00:00:00:{len(self.instances):02x}:{i:02x}",
+                     "mode": n.get("mode"), "link": n.get("link")}
+                    for i, n in enumerate(body.get("nics", []))]
+            disks = [{"name": d.get("name"), "size": d["size"]} for d in body.get("disks", [])]
+            self.instances[job.instance] = {
+                "name": job.instance, "admin_state": "up", "oper_state": True,
+                "status": "running", "beparams": dict(body.get("beparams", {})),
+                "nics": nics, "disks": disks, "tags": list(body.get("tags", []))}
+        elif job.kind == "startup":
+            self.instances[job.instance].update(admin_state="up", oper_state=True,
+                                                status="running")
+        elif job.kind == "shutdown":
+            self.instances[job.instance].update(admin_state="down", oper_state=False,
+                                                status="ADMIN_down")
+        elif job.kind == "remove":
+            del self.instances[job.instance]
+        elif job.kind == "modify":
+            self.instances[job.instance]["beparams"].update(job.body.get("beparams", {}))
+        elif job.kind == "add_tags":
+            self.instances[job.instance]["tags"].extend(job.body["tags"])
+        elif job.kind == "delete_tags":
+            tags = self.instances[job.instance]["tags"]
+            self.instances[job.instance]["tags"] = [t for t in tags
+                                                    if t not in job.body["tags"]]
+
+
+CLUSTERS: dict[str, FakeCluster] = {}
+
+
+def cluster_for(host: str) -> FakeCluster:
+    if host not in CLUSTERS:
+        CLUSTERS[host] = FakeCluster(name=host)
+    return CLUSTERS[host]
+
+
+def reset() -> None:
+    CLUSTERS.clear()
+
+
+class FakeRapiClient:
+    """Same methods as RapiClient, served by the FakeCluster named by backend.host."""
+
+    def __init__(self, backend: Any, **_: Any) -> None:
+        self.cluster = cluster_for(backend.host)
+
+    def _check(self) -> None:
+        if self.cluster.unreachable:
+            raise RapiError("connection refused")
+
+    def info(self) -> dict[str, Any]:
+        self._check()
+        return {"name": self.cluster.name, "default_hypervisor": "fake",
+                "enabled_hypervisors": ["fake"],
+                "enabled_disk_templates": ["diskless", "file", "ext"]}
+
+    def nodes(self) -> list[dict[str, Any]]:
+        self._check()
+        for node in self.cluster.nodes:
+            node["pinst_list"] = list(self.cluster.instances)
+        return [dict(n) for n in self.cluster.nodes]
+
+    def instances(self) -> list[dict[str, Any]]:
+        self._check()
+        return [_rapi_view(i) for i in self.cluster.instances.values()]
+
+    def instance(self, name: str) -> dict[str, Any]:
+        self._check()
+        if name not in self.cluster.instances:
+            raise RapiError(f"instance {name} not found", status=404)
+        return _rapi_view(self.cluster.instances[name])
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        self._check()
+        job = self.cluster.jobs[job_id]
+        return {"id": job.id, "status": job.status, "opresult": [job.result],
+                "ops": [{"OP_ID": OPCODES.get(job.kind, job.kind)}]}
+
+    def create_instance(self, body: dict[str, Any]) -> int:
+        return self.cluster.submit("create", body["name"], body)
+
+    def startup(self, name: str) -> int:
+        return self.cluster.submit("startup", name)
+
+    def shutdown(self, name: str, *, timeout: int) -> int:
+        return self.cluster.submit("shutdown", name, {"timeout": timeout})
+
+    def reboot(self, name: str, *, kind: str) -> int:
+        return self.cluster.submit("reboot", name, {"type": kind})
+
+    def remove(self, name: str) -> int:
+        return self.cluster.submit("remove", name)
+
+    def modify(self, name: str, body: dict[str, Any]) -> int:
+        return self.cluster.submit("modify", name, body)
+
+    def add_tags(self, name: str, tags: list[str]) -> int:
+        return self.cluster.submit("add_tags", name, {"tags": tags})
+
+    def delete_tags(self, name: str, tags: list[str]) -> int:
+        return self.cluster.submit("delete_tags", name, {"tags": tags})
+
+
+def _rapi_view(instance: dict[str, Any]) -> dict[str, Any]:
+    """The bulk /2/instances shape (the fields reconciliation reads)."""
+    return {"name": instance["name"], "admin_state": instance["admin_state"],
+            "oper_state": instance["oper_state"], "status": instance["status"],
+            "beparams": dict(instance["beparams"]),
+            "nic.ips": [n["ip"] for n in instance["nics"]],
+            "nic.macs": [n["mac"] for n in instance["nics"]],
+            "nic.names": [n["name"] for n in instance["nics"]],
+            "nic.networks": [n["network"] for n in instance["nics"]],
+            "disk.sizes": [d["size"] for d in instance["disks"]],
+            "tags": list(instance["tags"])}

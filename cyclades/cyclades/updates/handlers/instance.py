@@ -1,0 +1,186 @@
+"""Apply `ganeti-op-status` and build-progress messages to servers.
+
+Each message is applied in one transaction with the server row locked. A message
+older than (or as old as) the last one applied is ignored, which makes a
+redelivered message change nothing. The commission the job decides is marked
+accept/reject in the same transaction; the caller sends it to Astakos after the
+commit (commissions.resolve).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cyclades import quotas
+from cyclades.backends.ganeti import jobs
+from cyclades.compute import commissions, states
+from cyclades.compute.models import Server, ServerAction, ServerNic
+from snf_common.ganeti_events import FINAL_STATUSES, BuildProgress, OpStatus
+
+log = logging.getLogger(__name__)
+
+
+def event_datetime(event_time: list[int]) -> datetime:
+    seconds, micros = event_time
+    return datetime.fromtimestamp(int(seconds), tz=UTC).replace(microsecond=int(micros))
+
+
+def _locked_server(instance: str) -> Server | None:
+    server_id = jobs.server_id_of(instance)
+    if server_id is None:
+        log.info("ignoring event of instance %s: not one of ours", instance)
+        return None
+    server = (Server.objects.select_for_update(of=("self",)).select_related("flavor")
+              .filter(pk=server_id).first())
+    if server is None:
+        log.warning("event for instance %s: no server %s", instance, server_id)
+    return server
+
+
+def process_op_status(message: OpStatus) -> int | None:
+    """Apply one op-status message; returns the id of the server it concerned, if any."""
+    with transaction.atomic():
+        server = _locked_server(message.instance)
+        if server is None:
+            return None
+        event_at = event_datetime(message.event_time)
+        if server.backend_time is not None and event_at <= server.backend_time:
+            log.info("server %s: ignoring old event job %s %s %s", server.id, message.jobId,
+                     message.operation, message.status)
+            return server.id
+        server.backend_time = event_at
+        server.backend_job_id = message.jobId
+        server.backend_opcode = message.operation
+        server.backend_job_status = message.status
+        server.backend_log_msg = (message.logmsg or "")[:4000]
+        if message.instance_nics is not None:
+            _sync_nics(server, message.instance_nics)
+        if message.instance_disks is not None:
+            server.disks = [{k: d.get(k) for k in ("name", "size", "uuid")}
+                            for d in message.instance_disks]
+        if message.status in FINAL_STATUSES:
+            _apply_final(server, message)
+        server.save()
+    return server.id
+
+
+def _apply_final(server: Server, message: OpStatus) -> None:
+    opcode = message.operation
+    task = states.TASK_OF_OPCODE.get(opcode)
+    success = message.status == "success"
+    before = server.operstate
+    if success:
+        if opcode == "OP_INSTANCE_CREATE":
+            server.instance_created = True
+            server.build_progress = 100
+        if opcode == "OP_INSTANCE_REMOVE":
+            _destroyed(server)
+        elif opcode in states.OPERSTATE_AFTER and not server.deleted:
+            server.operstate = states.OPERSTATE_AFTER[opcode]
+        if opcode == "OP_INSTANCE_SET_PARAMS" and server.resize_flavor_id:
+            server.flavor_id = server.resize_flavor_id
+    else:
+        reason = message.logmsg or _result_text(message.result) or message.status
+        if opcode == "OP_INSTANCE_CREATE" and not server.deleted:
+            server.operstate = "ERROR"
+            server.fault = f"Build failed: {reason}"[:2000]
+        elif opcode == "OP_INSTANCE_REMOVE" and not server.instance_created:
+            # The instance never existed in Ganeti: nothing is left to remove.
+            _destroyed(server)
+            success = True
+    if task and server.task == task:
+        server.task, server.task_job_id = "", None
+        server.resize_flavor_id, server.reboot_type = None, ""
+    _log_action(server, message, task, success)
+    decided = commissions.decide(server, task, accept=success) if task else None
+    if decided is None and success and before != server.operstate:
+        _charge_unrequested(server, before)
+    log.info("server %s: job %s %s %s -> operstate %s", server.id, message.jobId, opcode,
+             message.status, server.operstate)
+
+
+def _destroyed(server: Server) -> None:
+    server.operstate, server.deleted = "DESTROYED", True
+    ServerNic.objects.filter(server=server).update(state="DOWN")
+
+
+def _charge_unrequested(server: Server, before: str) -> None:
+    """A start or stop done outside Cyclades (e.g. gnt-instance): keep quota in step."""
+    if {before, server.operstate} != {"STARTED", "STOPPED"}:
+        return
+    sign = 1 if server.operstate == "STARTED" else -1
+    action = "START" if sign > 0 else "STOP"
+    provisions = quotas.running_provisions(server.flavor, sign=sign)
+    serial = commissions.issue(server, action, provisions, force=True)
+    commissions.record(serial, server, action, provisions)
+    commissions.decide(server, action, accept=True)
+
+
+def _log_action(server: Server, message: OpStatus, task: str | None, success: bool) -> None:
+    entry = ServerAction.objects.filter(server=server, job_id=message.jobId).first()
+    if entry is None and task:
+        entry = (ServerAction.objects.filter(server=server, action=task,
+                                             status__in=("pending", "submitted"))
+                 .order_by("id").first())
+    if entry is None:
+        entry = ServerAction(server=server, action=task or message.operation)
+    entry.job_id = message.jobId
+    entry.status = "success" if success else "error"
+    entry.message = (message.logmsg or _result_text(message.result) or "")[:2000]
+    entry.finished = timezone.now()
+    entry.save()
+
+
+def _result_text(result: object) -> str:
+    if not result:
+        return ""
+    return str(result)[:2000]
+
+
+def _sync_nics(server: Server, nics: list[dict]) -> None:
+    """Make ServerNic rows match Ganeti's list (matched by NIC name)."""
+    from django.conf import settings
+
+    existing = {n.name: n for n in ServerNic.objects.filter(server=server)}
+    seen = set()
+    for index, nic in enumerate(nics):
+        name = nic.get("name") or jobs.nic_name(server.id, index)
+        seen.add(name)
+        row = existing.get(name)
+        if row is None:
+            row = ServerNic(server=server, name=name,
+                            network_id=nic.get("network") or settings.CYCLADES_DEFAULT_NETWORK)
+        row.index = index
+        row.mac = nic.get("mac") or ""
+        ip = nic.get("ip") or ""
+        row.ipv4 = ip if ":" not in ip else ""
+        row.ipv6 = ip if ":" in ip else row.ipv6
+        row.state = "ACTIVE"
+        # Indexes may shift; clear clashes first so the unique (server, index) holds.
+        ServerNic.objects.filter(server=server, index=index).exclude(name=name) \
+            .update(index=10_000 + index)
+        row.save()
+    ServerNic.objects.filter(server=server).exclude(name__in=seen).delete()
+
+
+def process_build_progress(message: BuildProgress) -> int | None:
+    with transaction.atomic():
+        server = _locked_server(message.instance)
+        if server is None:
+            return None
+        if server.operstate != "BUILD":
+            return server.id
+        if message.subtype == "image-copy-progress" and message.progress is not None:
+            progress = max(0, min(99, int(message.progress)))
+            if progress > server.build_progress:
+                server.build_progress = progress
+                server.save(update_fields=["build_progress", "updated"])
+        elif message.subtype in ("image-error",) and message.messages:
+            server.fault = "; ".join(message.messages)[:2000]
+            server.save(update_fields=["fault", "updated"])
+    return server.id
+
