@@ -8,6 +8,7 @@ PACKAGES=(
   postgresql-client
   qemu-utils e2fsprogs
   ceph-mon ceph-osd python3-rados
+  ganeti  # starts no daemon until a cluster is initialised (deploy/ganeti/setup-ganeti.sh)
 )
 
 missing=()

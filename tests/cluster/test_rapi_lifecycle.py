@@ -1,0 +1,275 @@
+"""Contract: a server's lifecycle over Ganeti's RAPI, as Cyclades drives it.
+
+Runs against every RAPI implementation (`rapi_cluster`: real Ganeti with the fake
+hypervisor, and the development cluster), with plain `requests`: what passes here is
+what Cyclades' RAPI client may rely on. Shapes the two answer differently are listed in
+docs/real-ganeti.md.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.fixtures.ganeti import RapiCluster
+
+pytestmark = [pytest.mark.cluster,
+              pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")]
+
+JOB_TIMEOUT_SECONDS = 90
+POLL_SECONDS = 0.1
+FINAL_JOB_STATES = {"success", "error", "canceled"}
+DISK_SIZE_MIB = 64
+MEMORY_MIB = 128
+HOOK_MESSAGE_TIMEOUT_SECONDS = 20
+
+
+# ---- RAPI helpers --------------------------------------------------------------------
+
+def job_id_of(reply: requests.Response) -> int:
+    """Every RAPI write answers 200 with the bare job id as a JSON number."""
+    assert reply.status_code == 200, reply.text
+    job_id = reply.json()
+    assert isinstance(job_id, int) and not isinstance(job_id, bool), reply.text
+    return job_id
+
+
+def wait_job(http: requests.Session, cluster: RapiCluster, job_id: int) -> dict:
+    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+    while True:
+        reply = http.get(f"{cluster.url}/2/jobs/{job_id}", timeout=30)
+        assert reply.status_code == 200, reply.text
+        job = reply.json()
+        assert job["status"] in {"queued", "waiting", "running", *FINAL_JOB_STATES}, job
+        if job["status"] in FINAL_JOB_STATES:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
+        time.sleep(POLL_SECONDS)
+
+
+def run_job(http: requests.Session, cluster: RapiCluster, reply: requests.Response) -> dict:
+    job = wait_job(http, cluster, job_id_of(reply))
+    assert job["status"] == "success", json.dumps(job, indent=1)[:3000]
+    return job
+
+
+def disk_template(http: requests.Session, cluster: RapiCluster) -> str:
+    info = http.get(f"{cluster.url}/2/info", timeout=30).json()
+    enabled = info.get("enabled_disk_templates") or []
+    for template in ("file", "plain"):
+        if template in enabled:
+            return template
+    pytest.fail(f"cluster {cluster.name} enables neither file nor plain: {enabled}")
+
+
+def create_body(cluster: RapiCluster, name: str, template: str, **overrides) -> dict:
+    """A Synnefo-like create request."""
+    nic = {"name": f"{name}-nic0", "mode": "bridged"}
+    if cluster.link:
+        nic["link"] = cluster.link
+    body = {
+        "__version__": 1, "mode": "create", "name": name,
+        "disk_template": template,
+        "disks": [{"size": DISK_SIZE_MIB, "name": f"{name}-disk0"}],
+        "nics": [nic],
+        "os_type": cluster.os_type,
+        "osparams": {"img_id": "snf-test-image", "img_format": "diskdump",
+                     "img_passwd": "secret", "img_properties": "{}"},
+        "beparams": {"vcpus": 1, "maxmem": MEMORY_MIB, "minmem": MEMORY_MIB,
+                     "auto_balance": True},
+        "ip_check": False, "name_check": False, "wait_for_sync": False,
+        "tags": ["synnefo:test"],
+    }
+    if cluster.node:
+        body["pnode"] = cluster.node
+    body.update(overrides)
+    return body
+
+
+def new_name() -> str:
+    return f"snf-{uuid.uuid4().hex[:10]}.snf.test"
+
+
+def get_instance(http: requests.Session, cluster: RapiCluster, name: str) -> dict:
+    reply = http.get(f"{cluster.url}/2/instances/{name}", timeout=30)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+@pytest.fixture
+def http(rapi_cluster: RapiCluster) -> requests.Session:
+    session = rapi_cluster.session()
+    yield session
+    session.close()
+
+
+# ---- cluster-level reads -------------------------------------------------------------
+
+def test_info_names_the_cluster(http, rapi_cluster):
+    reply = http.get(f"{rapi_cluster.url}/2/info", timeout=30)
+    assert reply.status_code == 200
+    info = reply.json()
+    assert info["name"] == rapi_cluster.name
+    assert isinstance(info["software_version"], str)
+    assert isinstance(info["enabled_hypervisors"], list) and info["enabled_hypervisors"]
+    assert info["default_hypervisor"] in info["enabled_hypervisors"]
+    assert isinstance(info["master"], str) and info["master"]
+
+
+def test_nodes_list_and_bulk(http, rapi_cluster):
+    nodes = http.get(f"{rapi_cluster.url}/2/nodes", timeout=30).json()
+    assert nodes and all(set(node) == {"id", "uri"} for node in nodes)
+    assert all(node["uri"] == f"/2/nodes/{node['id']}" for node in nodes)
+    bulk = http.get(f"{rapi_cluster.url}/2/nodes?bulk=1", timeout=30).json()
+    assert {node["name"] for node in bulk} == {node["id"] for node in nodes}
+    for node in bulk:
+        # what the allocator reads
+        for field in ("mtotal", "mfree", "dtotal", "dfree", "ctotal", "offline", "drained"):
+            assert field in node, (field, node)
+
+
+def test_wrong_password_is_401(rapi_cluster):
+    reply = requests.get(f"{rapi_cluster.url}/2/instances", verify=False, timeout=30,
+                         auth=(rapi_cluster.user, rapi_cluster.password + "-wrong"))
+    assert reply.status_code == 401
+    # an unauthenticated write must not create a job either
+    reply = requests.post(f"{rapi_cluster.url}/2/instances", verify=False, timeout=30,
+                          json={"__version__": 1})
+    assert reply.status_code == 401
+
+
+def test_unknown_instance_is_404(http, rapi_cluster):
+    reply = http.get(f"{rapi_cluster.url}/2/instances/{new_name()}", timeout=30)
+    assert reply.status_code == 404
+    assert reply.json()["code"] == 404
+
+
+# ---- the lifecycle -------------------------------------------------------------------
+
+def test_server_lifecycle(http, rapi_cluster):
+    url = rapi_cluster.url
+    name = new_name()
+    template = disk_template(http, rapi_cluster)
+
+    job = run_job(http, rapi_cluster, http.post(
+        f"{url}/2/instances", json=create_body(rapi_cluster, name, template), timeout=30))
+    assert job["summary"] == [f"INSTANCE_CREATE({name})"]
+    assert job["opstatus"] == ["success"]
+    assert job["ops"][0]["OP_ID"] == "OP_INSTANCE_CREATE"
+    try:
+        listed = http.get(f"{url}/2/instances", timeout=30).json()
+        assert {"id": name, "uri": f"/2/instances/{name}"} in listed
+
+        inst = get_instance(http, rapi_cluster, name)
+        assert inst["name"] == name
+        assert inst["status"] == "running"
+        assert inst["admin_state"] == "up"
+        assert inst["oper_state"] is True
+        assert inst["os"] == rapi_cluster.os_type
+        assert inst["disk_template"] == template
+        assert inst["disk.sizes"] == [DISK_SIZE_MIB]
+        assert len(inst["nic.macs"]) == 1 and inst["nic.macs"][0].count(":") == 5
+        assert inst["nic.names"] == [f"{name}-nic0"]
+        assert inst["nic.modes"] == ["bridged"]
+        assert inst["beparams"]["maxmem"] == MEMORY_MIB
+        assert inst["beparams"]["vcpus"] == 1
+        assert "synnefo:test" in inst["tags"]
+        if rapi_cluster.node:
+            assert inst["pnode"] == rapi_cluster.node
+
+        run_job(http, rapi_cluster,
+                http.put(f"{url}/2/instances/{name}/shutdown", json={"timeout": 5}, timeout=30))
+        inst = get_instance(http, rapi_cluster, name)
+        assert (inst["status"], inst["admin_state"], inst["oper_state"]) == \
+            ("ADMIN_down", "down", False)
+
+        run_job(http, rapi_cluster, http.put(f"{url}/2/instances/{name}/startup", timeout=30))
+        inst = get_instance(http, rapi_cluster, name)
+        assert (inst["status"], inst["admin_state"], inst["oper_state"]) == \
+            ("running", "up", True)
+
+        job = run_job(http, rapi_cluster,
+                      http.post(f"{url}/2/instances/{name}/reboot?type=hard", timeout=30))
+        assert job["ops"][0]["OP_ID"] == "OP_INSTANCE_REBOOT"
+        assert job["ops"][0]["reboot_type"] == "hard"
+        assert get_instance(http, rapi_cluster, name)["status"] == "running"
+    finally:
+        job = run_job(http, rapi_cluster, http.delete(f"{url}/2/instances/{name}", timeout=30))
+    assert job["ops"][0]["OP_ID"] == "OP_INSTANCE_REMOVE"
+    assert http.get(f"{url}/2/instances/{name}", timeout=30).status_code == 404
+
+
+def test_create_with_unknown_os_fails_as_a_job(http, rapi_cluster):
+    # Validation is asynchronous: the POST is accepted, the job ends in error.
+    name = new_name()
+    body = create_body(rapi_cluster, name, disk_template(http, rapi_cluster),
+                       os_type="no-such-os+default")
+    job = wait_job(http, rapi_cluster, job_id_of(
+        http.post(f"{rapi_cluster.url}/2/instances", json=body, timeout=30)))
+    assert job["status"] == "error"
+    assert job["opstatus"] == ["error"]
+    error_class, error_args = job["opresult"][0]
+    assert error_class in ("OpPrereqError", "OpExecError")
+    assert isinstance(error_args, list) and error_args
+    assert http.get(f"{rapi_cluster.url}/2/instances/{name}", timeout=30).status_code == 404
+
+
+def test_duplicate_create_fails_already_exists(http, rapi_cluster):
+    name = new_name()
+    body = create_body(rapi_cluster, name, disk_template(http, rapi_cluster))
+    run_job(http, rapi_cluster, http.post(f"{rapi_cluster.url}/2/instances", json=body,
+                                          timeout=30))
+    try:
+        job = wait_job(http, rapi_cluster, job_id_of(
+            http.post(f"{rapi_cluster.url}/2/instances", json=body, timeout=30)))
+        assert job["status"] == "error"
+        assert job["opresult"][0][0] == "OpPrereqError"
+        assert job["opresult"][0][1][-1] == "already_exists"
+    finally:
+        run_job(http, rapi_cluster,
+                http.delete(f"{rapi_cluster.url}/2/instances/{name}", timeout=30))
+
+
+# ---- the snf hook on a real create ---------------------------------------------------
+
+def test_instance_add_post_hook_publishes_op_status(http, rapi_cluster):
+    from snf_common.queue import open_transport
+
+    spool = rapi_cluster.spool_dir
+    if spool is None:
+        pytest.skip("the cluster's hook spool is unknown (set SNF_TEST_GANETI_SPOOL)")
+    queue_name = f"test-hook-{uuid.uuid4().hex[:8]}"
+    spool.mkdir(parents=True, exist_ok=True)
+    transport = open_transport(f"spool://{spool / 'queue'}", str(spool / "state"))
+    transport.declare_queue(queue_name, ["ganeti.#"])
+    name = new_name()
+    run_job(http, rapi_cluster, http.post(
+        f"{rapi_cluster.url}/2/instances",
+        json=create_body(rapi_cluster, name, disk_template(http, rapi_cluster)), timeout=30))
+    try:
+        message = None
+        deadline = time.monotonic() + HOOK_MESSAGE_TIMEOUT_SECONDS
+        while message is None and time.monotonic() < deadline:
+            delivery = transport.get(queue_name, timeout=0.5)
+            if delivery is None:
+                continue
+            delivery.ack()
+            body = json.loads(delivery.body)
+            if body.get("instance") == name and body.get("operation") == "OP_INSTANCE_CREATE":
+                message = (delivery.routing_key, body)
+        assert message is not None, f"no OP_INSTANCE_CREATE message for {name} in {spool}"
+        routing_key, body = message
+        assert routing_key.startswith("ganeti.") and routing_key.endswith(".event.op")
+        assert body["type"] == "ganeti-op-status"
+        assert body["status"] == "success"
+        assert body["cluster"] == rapi_cluster.name
+        assert len(body["instance_nics"]) == 1
+        assert len(body["instance_disks"]) == 1
+    finally:
+        run_job(http, rapi_cluster,
+                http.delete(f"{rapi_cluster.url}/2/instances/{name}", timeout=30))
+        transport.close()
