@@ -1,0 +1,136 @@
+"""From a configured cloud (identity URL + token) to ready API clients.
+
+The token is exchanged once per run at the identity service (Keystone v3
+token method, or v2.0 for URLs ending in /v2.0, as the original kamaki did);
+the answer gives the user and the catalog from which every client is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kamaki.errors import CliError, ExitCode
+from snf_common.clients.base import ClientError, HttpClient, new_session
+from snf_common.clients.catalog import Catalog
+from snf_common.clients.compute import ComputeClient
+from snf_common.clients.image import ImageClient
+from snf_common.clients.network import NetworkClient
+from snf_common.clients.object_store import ObjectStoreClient
+from snf_common.clients.volume import VolumeClient
+
+
+def identity_v3_url(url: str) -> str:
+    url = url.rstrip("/")
+    return url if url.endswith("/v3") else url + "/v3"
+
+
+def authenticate(url: str, token: str, *, timeout: float = 30.0,
+                 verify: bool | str = True) -> tuple[str, dict[str, Any]]:
+    """(token to use, token body) for an API token at identity `url`."""
+    url = url.rstrip("/")
+    if url.endswith("/v2.0"):
+        client = HttpClient(url, timeout=timeout, verify=verify)
+        body = client.post_json("tokens", {"auth": {"token": {"id": token}}},
+                                expect=(200,), retry=False)
+        return body["access"]["token"]["id"], body
+    client = HttpClient(identity_v3_url(url), timeout=timeout, verify=verify)
+    auth = {"auth": {"identity": {"methods": ["token"], "token": {"id": token}}}}
+    response = client.request("POST", "auth/tokens", json_body=auth, expect=(201,),
+                              retry=False)
+    return response.headers.get("X-Subject-Token") or token, response.json()
+
+
+def login_password(url: str, username: str, password: str, *,
+                   project: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Password login (Keystone v3); returns (token, body)."""
+    auth: dict[str, Any] = {"identity": {"methods": ["password"], "password": {"user": {
+        "name": username, "domain": {"id": "default"}, "password": password}}}}
+    if project:
+        auth["scope"] = {"project": {"name": project, "domain": {"id": "default"}}}
+    client = HttpClient(identity_v3_url(url))
+    response = client.request("POST", "auth/tokens", json_body={"auth": auth},
+                              expect=(201,), retry=False)
+    return response.headers["X-Subject-Token"], response.json()
+
+
+def user_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The user, project, roles and expiry of a v3 or v2.0 token body."""
+    if "token" in body:
+        data = body["token"]
+        project = data.get("project") or {}
+        return {"id": data["user"]["id"], "name": data["user"].get("name", ""),
+                "project_id": project.get("id", ""), "project_name": project.get("name", ""),
+                "roles": [r.get("name") for r in data.get("roles", [])],
+                "expires": data.get("expires_at", "")}
+    access = body["access"]
+    tenant = access["token"].get("tenant") or {}
+    return {"id": access["user"]["id"], "name": access["user"].get("name", ""),
+            "project_id": tenant.get("id", ""), "project_name": tenant.get("name", ""),
+            "roles": [r.get("name") for r in access["user"].get("roles", [])],
+            "expires": access["token"].get("expires", "")}
+
+
+class Session:
+    def __init__(self, name: str, settings: dict[str, str]) -> None:
+        self.name = name
+        self.url = settings["url"]
+        self.api_token = settings.get("token", "")
+        self.verify: bool | str = settings.get("ca_certs") or \
+            settings.get("ignore_ssl", "off").lower() not in ("on", "true", "yes", "1")
+        self.http = new_session()
+        self._token = ""
+        self._body: dict[str, Any] | None = None
+
+    def _auth(self) -> None:
+        if self._body is not None:
+            return
+        if not self.api_token:
+            raise CliError(f"cloud {self.name!r} has no token: run `kamaki user authenticate`",
+                           ExitCode.CONFIG)
+        self._token, self._body = authenticate(self.url, self.api_token, verify=self.verify)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        self._auth()
+        assert self._body is not None
+        return self._body
+
+    @property
+    def token(self) -> str:
+        self._auth()
+        return self._token
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return user_of(self.body)
+
+    @property
+    def catalog(self) -> Catalog:
+        return Catalog.from_token_body(self.body)
+
+    def _kw(self) -> dict[str, Any]:
+        return {"verify": self.verify, "session": self.http}
+
+    def object_store(self) -> ObjectStoreClient:
+        return ObjectStoreClient(self.catalog.url_for("object-store"), self.token, **self._kw())
+
+    def compute(self) -> ComputeClient:
+        return ComputeClient(self.catalog.url_for("compute"), self.token, **self._kw())
+
+    def network(self) -> NetworkClient:
+        return NetworkClient(self.catalog.url_for("network"), self.token, **self._kw())
+
+    def image(self) -> ImageClient:
+        return ImageClient(self.catalog.url_for("image"), self.token, **self._kw())
+
+    def volume(self) -> VolumeClient:
+        url = self.catalog.url_for(("block-storage", "volumev3", "volume"))
+        return VolumeClient(url, self.token, **self._kw())
+
+    def account(self) -> HttpClient:
+        """The Synnefo Account API (quotas, projects, user catalogs)."""
+        try:
+            url = self.catalog.url_for("account")
+        except ClientError:
+            url = self.catalog.url_for(name="astakos_account")
+        return HttpClient(url, self.token, **self._kw())
