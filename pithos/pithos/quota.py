@@ -49,27 +49,34 @@ class AstakosQuota:
     """Commissions at Astakos' Account API with this service's token."""
 
     def __init__(self) -> None:
-        from snf_common.clients.account import AccountClient  # owned by the Astakos side
+        from snf_common.clients.account import AccountClient, account_url_from_identity
 
-        base = settings.IDENTITY_URL.rsplit("/identity/", 1)[0]
-        self.client = AccountClient(base + "/account/v1.0", settings.SERVICE_TOKEN)
+        self.client = AccountClient(account_url_from_identity(settings.IDENTITY_URL),
+                                    settings.SERVICE_TOKEN)
 
     def issue(self, *, account: str, project: str, delta: int, name: str) -> int | None:
         from snf_common.clients.base import ClientError
 
         try:
-            return self.client.issue_commission(
-                holder=account, source=project, provisions={RESOURCE: delta}, name=name)
+            # Freeing space never fails (force), as Synnefo does for deletions.
+            return self.client.issue_one_commission(
+                account, {(project, RESOURCE): delta}, force=delta < 0, name=name[:200])
         except ClientError as exc:
             if exc.status == 413:
-                raise OverLimit(f"Quota exceeded for {RESOURCE}: {exc.message}") from None
+                raise OverLimit(f"Quota exceeded for {RESOURCE}.") from None
             raise exc.as_fault() from None
 
     def accept(self, serial: int) -> None:
-        self.client.resolve_commissions(accept=[serial], reject=[])
+        self.client.accept_commission(serial)
 
     def reject(self, serial: int) -> None:
-        self.client.resolve_commissions(accept=[], reject=[serial])
+        self.client.reject_commission(serial)
+
+    def usage(self, accounts: list[str]) -> dict[str, int]:
+        """Astakos' view of pithos.diskspace usage per account (all projects summed)."""
+        found = self.client.service_quotas(users=accounts)
+        return {user: sum(res.get(RESOURCE, {}).get("usage", 0) for res in projects.values())
+                for user, projects in found.items()}
 
 
 _holder_lock = threading.Lock()
@@ -110,7 +117,9 @@ def charge(account: str, project: str, delta: int, name: str) -> Iterator[None]:
 
 
 def _resolve(action, serial: int) -> None:
+    from snf_common.clients.base import ClientError
+
     try:
         action(serial)
-    except Fault as fault:  # left pending at Astakos; reconcile-usage settles it
-        log.warning("commission %s not resolved: %s", serial, fault.message)
+    except (Fault, ClientError) as exc:  # left pending at Astakos; reconcile-usage settles it
+        log.warning("commission %s not resolved: %s", serial, getattr(exc, "message", exc))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pithos_memstore
 import pytest
 from pithos_testclient import Swift
 
@@ -50,13 +47,13 @@ class FakeQuota:
 def pithos_env(settings, db):
     settings.TOKEN_VALIDATOR = "pithos_fake_tokens.validate"
     settings.PITHOS_BLOCK_SIZE = BLOCK
-    settings.PITHOS_BLOCKSTORE = {"BACKEND": "pithos_memstore.TestBlockStore",
-                                  "OPTIONS": {"name": uuid.uuid4().hex}}
+    settings.PITHOS_BLOCKSTORE = {"BACKEND": "archipelago.blockstore.memory.MemoryBlockStore",
+                                  "OPTIONS": {}}
+    blocks._store = None  # a fresh store per test
     settings.PITHOS_BASE_URL = "http://pithos.test"
     reset_validator()
     fake = FakeQuota()
     quota.set_holder(fake)
-    pithos_memstore.PUTS.clear()
     yield fake
     quota.set_holder(None)
     reset_validator()
