@@ -96,7 +96,7 @@ class RadosBlockStore(BlockStore):
                  conffile: str = "/etc/ceph/ceph.conf", client: str = "client.admin",
                  cluster: str = "ceph", keyring: str | None = None,
                  connect_timeout_seconds: int = 30, op_timeout_seconds: int = 60,
-                 max_inflight: int = 16, hash_algorithm: str | None = None) -> None:
+                 max_inflight: int = 8, hash_algorithm: str | None = None) -> None:
         if hash_algorithm:
             self.hash_algorithm = hash_algorithm
         if block_namespace == map_namespace:
