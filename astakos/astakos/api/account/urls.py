@@ -1,6 +1,6 @@
 from django.urls import path
 
-from astakos.api.account import commissions, quotas, resources, user_catalogs
+from astakos.api.account import commissions, projects, quotas, resources, user_catalogs
 
 urlpatterns = [
     path("/resources", resources.resources),
@@ -13,4 +13,11 @@ urlpatterns = [
     path("/commissions/<int:serial>/action", commissions.commission_action),
     path("/user_catalogs", user_catalogs.user_catalogs),
     path("/service/user_catalogs", user_catalogs.service_user_catalogs),
+    path("/projects", projects.project_list),
+    path("/projects/memberships", projects.membership_list),
+    path("/projects/memberships/<int:membership_id>", projects.membership_detail),
+    path("/projects/memberships/<int:membership_id>/action", projects.membership_action),
+    path("/projects/applications/<int:app_id>", projects.application_detail),
+    path("/projects/<str:project_id>", projects.project_detail),
+    path("/projects/<str:project_id>/action", projects.project_action),
 ]
