@@ -18,9 +18,11 @@
 #                             (default: the checkout this script is in)
 #   SNF_GANETI_RAPI_USER      RAPI user (default snf)
 #   SNF_GANETI_RAPI_PASSWORD  RAPI password (default: random, kept in $SNF_GANETI_RUN)
-#   SNF_GANETI_HOOK_ENV       newline-separated KEY=VALUE lines exported to our hooks
-#                             (written to /etc/ganeti/snf-hooks.env)
-#   SNF_GANETI_PYTHON         python for the hooks / OS definition (default: the tree's .venv)
+#   SNF_GANETI_NODE_ENV       newline-separated KEY=VALUE lines exported to our hooks and
+#                             OS scripts (written to /etc/ganeti/snf.env), e.g.
+#                             SNF_QUEUE_URL=amqp://... or SNF_SETTINGS_DIR=/etc/synnefo
+#   SNF_GANETI_PYTHON         python that runs snf_ganeti / snf_image (default: the tree's
+#                             .venv); its directory goes first on the scripts' PATH
 #   SNF_GANETI_INSTALL=1      apt-get install ganeti when it is missing
 set -euo pipefail
 
@@ -114,10 +116,36 @@ printf '/srv/ganeti/file-storage\n/srv/ganeti/shared-file-storage\n' > /etc/gane
 
 # ---- 3. OS definitions: the tree's snf-image (else the stub), and the stub as snf-stub -
 # snf-stub lets tests create instances without an image service behind snf-image.
+# Our node-side programs (OS scripts, hooks) run through a wrapper that loads
+# /etc/ganeti/snf.env: Ganeti gives them a bare PATH, and they need the python that has
+# snf_image / snf_ganeti.
+write_wrapper() {  # wrapper-path target-program
+  cat > "$1" <<EOF
+#!/bin/sh
+# Installed by deploy/ganeti/setup-ganeti.sh from $2
+. /etc/ganeti/snf.env
+export PATH="\$(dirname "\$SNF_PYTHON"):\$PATH"
+exec "$2" "\$@"
+EOF
+  chmod 0755 "$1"
+}
+
+install_os() {  # source-dir os-name
+  local src=$1 dst=/srv/ganeti/os/$2 file
+  mkdir -p "$dst"
+  for file in "$src"/*; do
+    if [[ -x $file ]]; then
+      write_wrapper "$dst/$(basename "$file")" "$file"
+    else
+      cp "$file" "$dst/"
+    fi
+  done
+}
+
 rm -rf /srv/ganeti/os/snf-image /srv/ganeti/os/snf-stub
 cp -a "$HERE/stub-os" /srv/ganeti/os/snf-stub
 if [[ -d $TREE/snf-image/ganeti-os ]]; then
-  cp -a "$TREE/snf-image/ganeti-os" /srv/ganeti/os/snf-image
+  install_os "$TREE/snf-image/ganeti-os" snf-image
   OS_SOURCE="$TREE/snf-image/ganeti-os"
   TEST_OS=snf-stub+default
 else
@@ -127,20 +155,20 @@ else
 fi
 log "OS definition snf-image from $OS_SOURCE"
 
-# ---- 4. hooks: the tree's program, run through a wrapper that sets its environment ---
-write_hook_env() {
+# ---- 4. hooks: the tree's program, run through the same kind of wrapper --------------
+write_node_env() {
   local line key
   {
-    echo "# Written by deploy/ganeti/setup-ganeti.sh: environment for the snf hooks."
+    echo "# Written by deploy/ganeti/setup-ganeti.sh: environment of the snf hooks and OS."
     echo "export SNF_PYTHON='$PYTHON'"
     while IFS= read -r line; do
       [[ $line == *=* ]] || continue
       key=${line%%=*}
-      [[ $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad SNF_GANETI_HOOK_ENV line: $line"
+      [[ $key =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad SNF_GANETI_NODE_ENV line: $line"
       printf "export %s='%s'\n" "$key" "${line#*=}"
-    done <<< "${SNF_GANETI_HOOK_ENV:-}"
-  } > /etc/ganeti/snf-hooks.env.tmp
-  mv /etc/ganeti/snf-hooks.env.tmp /etc/ganeti/snf-hooks.env
+    done <<< "${SNF_GANETI_NODE_ENV:-}"
+  } > /etc/ganeti/snf.env.tmp
+  mv /etc/ganeti/snf.env.tmp /etc/ganeti/snf.env
 }
 
 hook_program() {  # the tree's hook for one hook path, or nothing
@@ -160,17 +188,10 @@ for hpath in $HOOK_PATHS; do
   program=$(hook_program "$hpath")
   [[ -n $program ]] || continue
   mkdir -p "/etc/ganeti/hooks/$hpath-post.d"
-  cat > "/etc/ganeti/hooks/$hpath-post.d/50-snf" <<EOF
-#!/bin/sh
-# Installed by deploy/ganeti/setup-ganeti.sh from $program
-. /etc/ganeti/snf-hooks.env
-export PATH="\$(dirname "\$SNF_PYTHON"):\$PATH"
-exec "$program" "\$@"
-EOF
-  chmod 0755 "/etc/ganeti/hooks/$hpath-post.d/50-snf"
+  write_wrapper "/etc/ganeti/hooks/$hpath-post.d/50-snf" "$program"
   installed_hooks=$((installed_hooks + 1))
 done
-write_hook_env
+write_node_env
 if ((installed_hooks)); then
   log "installed the snf hook for $installed_hooks hook paths"
 else

@@ -70,7 +70,7 @@ done
 if [[ -e $RUN/owned ]]; then
   # What gnt-cluster destroy removes, plus what it leaves (job files, config backups).
   rm -rf /var/lib/ganeti/* /run/ganeti/* /srv/ganeti /etc/ganeti/file-storage-paths \
-    /etc/ganeti/snf-hooks.env /var/log/ganeti/extstorage
+    /etc/ganeti/snf.env /var/log/ganeti/extstorage
 fi
 for hpath in $HOOK_PATHS; do
   rm -f "/etc/ganeti/hooks/$hpath-post.d/50-snf"
