@@ -82,3 +82,43 @@ def test_user_modify_list_show_and_token_issue(api):
     assert "alice" in listing and "admin" in listing
     with pytest.raises(CommandError):
         run("user-show", "nobody")
+
+
+def test_quota_and_commission_commands(api, cyclades_token):
+    alice = make_user("alice", "pw")
+    provision = {"holder": alice.uuid, "source": alice.uuid, "resource": "cyclades.vm",
+                 "quantity": 2}
+    serial = api.post("/account/v1.0/commissions", {"provisions": [provision]},
+                      token=cyclades_token).json()["serial"]
+    listed = run("commission-list")
+    assert str(serial) in listed and "cyclades" in listed
+    assert "quotas consistent" in run("quota-verify")
+    # an inconsistency (usage without a commission) is reported, and --fix repairs totals
+    Holding.objects.filter(holder=f"project:{alice.uuid}", resource="cyclades.vm").update(
+        usage_max=9)
+    with pytest.raises(CommandError, match="problem"):
+        run("quota-verify")
+    assert "project totals fixed: 1" in run("quota-verify", "--fix")
+    result = json.loads(run("commission-resolve", "--accept", str(serial), "-o", "json"))
+    assert result["accepted"] == [serial]
+    rows = run("quota-list", "alice")
+    assert "cyclades.vm" in rows
+    run("resource-modify", "cyclades.vm", "--system-default", "7")
+    assert Holding.objects.get(holder=f"user:{alice.uuid}", resource="cyclades.vm").limit == 7
+    assert "cyclades.vm" in run("resource-list")
+
+
+def test_project_commands(api, cyclades_token):
+    alice = make_user("alice", "pw")
+    make_user("root", "pw", admin=True)
+    from astakos_factories import user_token
+
+    created = api.post("/account/v1.0/projects", {"name": "lab", "resources": {
+        "cyclades.vm": {"project_capacity": 4, "member_capacity": 2}}},
+        token=user_token(alice)).json()
+    assert str(created["application"]) in run("project-list", "--pending")
+    run("project-control", "--approve", str(created["application"]))
+    shown = json.loads(run("project-show", created["id"], "-o", "json"))
+    assert shown["state"] == "active" and shown["members"][0]["user"] == alice.uuid
+    run("project-control", "--suspend", created["id"])
+    assert json.loads(run("project-show", created["id"], "-o", "json"))["state"] == "suspended"
