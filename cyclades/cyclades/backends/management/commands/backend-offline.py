@@ -1,0 +1,13 @@
+from cyclades.backends.management.commands import _flags
+from snf_common.django.commands import SnfCommand
+
+
+class Command(SnfCommand):
+    help = "The backend is unreachable: never used."
+
+    def add_arguments(self, parser):
+        parser.add_argument("backend", help="id or name")
+
+    def handle(self, *args, **options):
+        backend = _flags.set_flag(options["backend"], "offline", "yes" == "yes")
+        self.emit(backend.as_row(), output=options["output"])

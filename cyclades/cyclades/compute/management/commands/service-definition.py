@@ -1,0 +1,33 @@
+"""cyclades-manage service-definition: the JSON `astakos-manage service-import` reads."""
+
+import json
+
+from django.conf import settings
+
+from cyclades.quotas import RESOURCES
+from snf_common.django.commands import SnfCommand
+
+
+def definition() -> dict:
+    base = (settings.CYCLADES_BASE_URL or "http://127.0.0.1:8702").rstrip("/")
+    return {
+        "component": "cyclades",
+        "base_url": base,
+        "endpoints": [
+            {"name": "nova", "type": "compute", "version": "v2.1",
+             "url": f"{base}/compute/v2.1"},
+        ],
+        "resources": [
+            {"name": name, "unit": unit, "description": description,
+             "default_limit": limit, "service_type": "compute",
+             "ui_visible": True, "api_visible": True}
+            for name, unit, description, limit in RESOURCES
+        ],
+    }
+
+
+class Command(SnfCommand):
+    help = "Print this service's endpoints and quota resources for Astakos."
+
+    def handle(self, *args, **options):
+        self.stdout.write(json.dumps(definition(), indent=2))
