@@ -77,6 +77,10 @@ class Session:
         self.api_token = settings.get("token", "")
         self.verify: bool | str = settings.get("ca_certs") or \
             settings.get("ignore_ssl", "off").lower() not in ("on", "true", "yes", "1")
+        # Per-cloud endpoint overrides (e.g. object_store_url = http://.../v1/{user_id})
+        # for catalogs that lack a service; {user_id} and {project_id} are filled in.
+        self.overrides = {k[: -len("_url")]: v for k, v in settings.items()
+                          if k.endswith("_url") and k != "url"}
         self.http = new_session()
         self._token = ""
         self._body: dict[str, Any] | None = None
@@ -108,27 +112,37 @@ class Session:
     def catalog(self) -> Catalog:
         return Catalog.from_token_body(self.body)
 
+    def url_for(self, key: str, *types: str) -> str:
+        if key in self.overrides:
+            user = self.user
+            return self.overrides[key].replace("{user_id}", user["id"]).replace(
+                "{project_id}", user["project_id"])
+        return self.catalog.url_for(types)
+
     def _kw(self) -> dict[str, Any]:
         return {"verify": self.verify, "session": self.http}
 
     def object_store(self) -> ObjectStoreClient:
-        return ObjectStoreClient(self.catalog.url_for("object-store"), self.token, **self._kw())
+        return ObjectStoreClient(self.url_for("object_store", "object-store"), self.token,
+                                 **self._kw())
 
     def compute(self) -> ComputeClient:
-        return ComputeClient(self.catalog.url_for("compute"), self.token, **self._kw())
+        return ComputeClient(self.url_for("compute", "compute"), self.token, **self._kw())
 
     def network(self) -> NetworkClient:
-        return NetworkClient(self.catalog.url_for("network"), self.token, **self._kw())
+        return NetworkClient(self.url_for("network", "network"), self.token, **self._kw())
 
     def image(self) -> ImageClient:
-        return ImageClient(self.catalog.url_for("image"), self.token, **self._kw())
+        return ImageClient(self.url_for("image", "image"), self.token, **self._kw())
 
     def volume(self) -> VolumeClient:
-        url = self.catalog.url_for(("block-storage", "volumev3", "volume"))
+        url = self.url_for("volume", "block-storage", "volumev3", "volume")
         return VolumeClient(url, self.token, **self._kw())
 
     def account(self) -> HttpClient:
         """The Synnefo Account API (quotas, projects, user catalogs)."""
+        if "account" in self.overrides:
+            return HttpClient(self.url_for("account"), self.token, **self._kw())
         try:
             url = self.catalog.url_for("account")
         except ClientError:

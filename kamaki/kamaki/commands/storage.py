@@ -174,7 +174,8 @@ def file_upload(local: str, path: str, sync_: bool, force: bool, content_type: s
     else:
         with transfer_bars(show_progress()) as progress:
             stats = sync.upload_file(store, container_name, obj, local, content_type=ctype,
-                                     workers=threads, progress=progress)
+                                     workers=threads, progress=progress,
+                                     skip_unchanged=sync_)
     seconds = time.monotonic() - started
     print_done(f"uploaded {path}: {stats.size} bytes, {stats.blocks_transferred} of "
                f"{stats.blocks_total} blocks sent in {seconds:.1f}s",

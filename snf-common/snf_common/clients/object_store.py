@@ -181,7 +181,14 @@ class ObjectStoreClient(HttpClient):
     def get_object_info(self, container: str, obj: str, *,
                         version: str | None = None) -> dict[str, str]:
         params = {"version": version} if version else None
-        return _lower(self.request("HEAD", self._path(container, obj), params=params).headers)
+        try:
+            response = self.request("HEAD", self._path(container, obj), params=params)
+        except ClientError as exc:
+            if exc.status == 404 and not exc.body:  # a HEAD reply has no text to show
+                exc.message = f"{container}/{obj} not found"
+                exc.args = (exc.message,)
+            raise
+        return _lower(response.headers)
 
     def get_object(self, container: str, obj: str, *, version: str | None = None,
                    byte_range: tuple[int, int] | None = None,

@@ -112,8 +112,13 @@ def _local_hashes(fd: int, local_size: int, remote_size: int, block_size: int,
 def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, *,
                 content_type: str = "application/octet-stream",
                 headers: dict[str, str] | None = None, workers: int = DEFAULT_WORKERS,
-                progress: ProgressCallback | None = None) -> TransferStats:
-    """Create or replace `container/obj` from a local file, sending only missing blocks."""
+                progress: ProgressCallback | None = None,
+                skip_unchanged: bool = False) -> TransferStats:
+    """Create or replace `container/obj` from a local file, sending only missing blocks.
+
+    With skip_unchanged, an object whose Merkle hash and size already match is left
+    alone (no new version is made).
+    """
     info = client.get_container_info(container)
     block_size = int(info.get("x-container-block-size") or hashing.BLOCK_SIZE_BYTES)
     algorithm = info.get("x-container-block-hash") or hashing.HASH_ALGORITHM
@@ -124,6 +129,18 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
         stats.headers = client.put_object(container, obj, b"", content_type=content_type,
                                           headers=headers)
         return stats
+    if skip_unchanged:
+        try:
+            remote = client.get_object_info(container, obj)
+        except ClientError as exc:
+            if exc.status != 404:
+                raise
+        else:
+            # Same bytes already there: no new version, nothing sent.
+            if (remote.get("x-object-hash") == hashing.merkle_root_hex(hashes, algorithm)
+                    and int(remote.get("content-length", -1)) == size):
+                stats.headers = remote
+                return stats
     first_index = {}
     for index, digest in enumerate(hashes):
         first_index.setdefault(digest, index)

@@ -143,3 +143,19 @@ def test_progress_reports_every_byte(client, tmp_path):
 
     sync.upload_file(client, "c", "f", write(tmp_path / "up", data), progress=progress)
     assert seen == {"hash": len(data), "upload": len(data)}
+
+
+def test_skip_unchanged_makes_no_new_version(client, cloud, tmp_path):
+    path = write(tmp_path / "f", blocks(3))
+    sync.upload_file(client, "c", "f", path)
+    cloud.reset_counts()
+    stats = sync.upload_file(client, "c", "f", path, skip_unchanged=True)
+    assert stats.blocks_transferred == 0
+    assert cloud.count("PUT") == 0
+    assert len(client.list_versions("c", "f")) == 1
+
+
+def test_head_404_names_the_object(client):
+    with pytest.raises(ClientError) as err:
+        client.get_object_info("c", "ghost")
+    assert err.value.message == "c/ghost not found"
