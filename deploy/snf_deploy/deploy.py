@@ -77,8 +77,7 @@ def up(state_dir: Path, *, port_base: int | None = None, config: str | None = No
         if ctx.demo.get("password"):
             write_client_configs(layout, ports, ctx.demo)
     except BaseException:
-        for name in reversed(started):
-            supervise.stop(layout, name)
+        supervise.stop_all(layout, list(reversed(started)))
         raise
     say(f"all healthy in {time.monotonic() - started_at:.1f}s")
     return ctx
@@ -95,15 +94,12 @@ def known_names(layout: Layout) -> list[str]:
 def down(state_dir: Path, *, timeout: float = 10.0,
          say: Callable[[str], None] = print) -> list[int]:
     layout = Layout(state_dir)
-    stopped = []
-    for name in reversed(known_names(layout)):
-        pid = supervise.stop(layout, name, timeout=timeout)
-        if pid is not None:
-            say(f"stopped {name} (pid {pid})")
-            stopped.append(pid)
+    stopped = supervise.stop_all(layout, list(reversed(known_names(layout))), timeout=timeout)
+    for name, pid in stopped.items():
+        say(f"stopped {name} (pid {pid})")
     if not stopped:
         say("nothing was running")
-    return stopped
+    return list(stopped.values())
 
 
 def status(state_dir: Path, *, port_base: int | None = None) -> list[dict[str, Any]]:

@@ -9,13 +9,15 @@ because `up` runs them again on an existing state directory).
 from __future__ import annotations
 
 import functools
+import json
+import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from snf_deploy.commands import Command, manage, run_all
-from snf_deploy.state import SERVICES, Layout, Ports
+from snf_deploy.state import SERVICES, Layout, Ports, write_json
 
 
 @dataclass
@@ -87,6 +89,46 @@ def migrate(ctx: Context) -> None:
              for service in SERVICES])
 
 
+# Components whose `<svc>-manage service-definition` exists; each lands with its service.
+REGISTERED_COMPONENTS: list[str] = []
+
+
+def register_components(ctx: Context) -> None:
+    """Each component's service-definition goes to `astakos-manage service-import`."""
+    if not REGISTERED_COMPONENTS:
+        return
+    ctx.say("registering " + ", ".join(REGISTERED_COMPONENTS) + " with astakos")
+    definitions = run_all(ctx.layout, ctx.env, [
+        Command(f"{svc}-manage service-definition", manage(svc, "service-definition"))
+        for svc in REGISTERED_COMPONENTS])
+    outputs = run_all(ctx.layout, ctx.env, [
+        Command(f"astakos-manage service-import ({svc})",
+                manage("astakos", "service-import", "-o", "json", "-"), stdin=definition)
+        for svc, definition in zip(REGISTERED_COMPONENTS, definitions, strict=True)])
+    for svc, output in zip(REGISTERED_COMPONENTS, outputs, strict=True):
+        ctx.tokens[svc] = json.loads(output)["service_token"]
+
+
+DEMO_USER = "demo"
+DEMO_EMAIL = "demo@example.org"
+
+
+def demo_user(ctx: Context) -> None:
+    """The demo user (password kept in STATE/demo.json) and a fresh token for kamaki."""
+    password = ctx.demo.get("password") or secrets.token_urlsafe(12)
+    output = run_all(ctx.layout, ctx.env, [Command(
+        "astakos-manage bootstrap-demo",
+        manage("astakos", "bootstrap-demo", "--username", DEMO_USER, "--password", password,
+               "--email", DEMO_EMAIL, "-o", "json"))])[0]
+    created = json.loads(output)
+    # A user's base project carries the user's name (Astakos' ensure_base_project).
+    ctx.demo = {"username": created["username"], "password": password, "email": DEMO_EMAIL,
+                "user_id": created["user_id"], "project_id": created["project_id"],
+                "project_name": created["username"], "token": created["token"]}
+    write_json(ctx.layout.demo_json, ctx.demo)
+    ctx.say(f"demo user {created['username']} ready")
+
+
 PROCESSES: list[ProcessSpec] = [
     ProcessSpec("astakos", gunicorn("astakos"), port="astakos", needs_restart_on_new_tokens=True),
     ProcessSpec("pithos", gunicorn("pithos"), port="pithos", needs_restart_on_new_tokens=True),
@@ -95,4 +137,6 @@ PROCESSES: list[ProcessSpec] = [
 
 BOOTSTRAP: list[BootstrapStep] = [
     BootstrapStep("migrate", migrate),
+    BootstrapStep("register components", register_components),
+    BootstrapStep("demo user", demo_user),
 ]

@@ -96,14 +96,15 @@ def start(layout: Layout, name: str, argv: list[str], env: dict[str, str]) -> in
     return proc.pid
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group: a stopped leader's leftover workers."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+                members.append(int(entry.name))
+    return members
 
 
 def _wait(predicate, timeout: float) -> bool:
@@ -115,29 +116,37 @@ def _wait(predicate, timeout: float) -> bool:
     return predicate()
 
 
+def stop_all(layout: Layout, names: list[str], timeout: float = 10.0) -> dict[str, int]:
+    """SIGTERM our processes together, SIGKILL their groups after `timeout`; {name: pid} stopped.
+
+    Each was started as a session leader, so its group (pgid == pid) holds only its own
+    workers: once the leader is gone the group cannot be reused for anyone else's.
+    """
+    pids = {name: pid for name in names if (pid := owned_pid(layout, name)) is not None}
+    for pid in pids.values():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    def all_gone() -> bool:
+        return not any(is_running(pid) or group_members(pid) for pid in pids.values())
+
+    if not _wait(all_gone, timeout):
+        for pid in pids.values():
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _wait(all_gone, 5.0)
+    for name in pids:
+        forget(layout, name)
+    return pids
+
+
 def stop(layout: Layout, name: str, timeout: float = 10.0) -> int | None:
-    """SIGTERM our process `name`, SIGKILL its group after `timeout`; returns the pid stopped."""
-    pid = owned_pid(layout, name)
-    if pid is None:
-        return None
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    if not _wait(lambda: not is_running(pid), timeout):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _wait(lambda: not is_running(pid), 5.0)
-    # The session leader is gone; its group (pgid == pid) can only hold our own leftovers.
-    if _group_alive(pid) and not _wait(lambda: not _group_alive(pid), 2.0):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    forget(layout, name)
-    return pid
+    """Stop our process `name` (and its workers); returns the pid stopped, if any."""
+    return stop_all(layout, [name], timeout).get(name)
 
 
 def log_tail(layout: Layout, name: str, lines: int = 15) -> str:

@@ -165,3 +165,32 @@ def test_the_cloud_fixture_is_healthy(cloud):
     rows = json.loads(cloud.deploy("status", "-o", "json").stdout)
     assert all(row["health"] == "ok" for row in rows)
     assert cloud.env["SNF_SETTINGS_DIR"].endswith("/etc")
+
+
+def test_clouds_yaml_gets_a_token_through_openstacksdk(cloud):
+    openstack = pytest.importorskip("openstack")
+    config = openstack.config.OpenStackConfig(config_files=[cloud.env["OS_CLIENT_CONFIG_FILE"]])
+    connection = openstack.connection.Connection(config=config.get_one(cloud="synnefo"))
+    assert connection.auth_token
+    assert connection.current_user_id == cloud.demo["user_id"]
+    assert connection.current_project_id == cloud.demo["project_id"]
+
+
+def test_kamakirc_token_is_valid(cloud):
+    import configparser
+
+    import requests
+
+    parser = configparser.ConfigParser()
+    parser.read(cloud.env["KAMAKI_CONFIG"])
+    token = parser['cloud "synnefo"']["token"]
+    response = requests.get(f"{cloud.urls['identity']}/auth/tokens", timeout=10,
+                            headers={"X-Auth-Token": token, "X-Subject-Token": token})
+    assert response.status_code == 200, response.text
+    assert response.json()["token"]["user"]["name"] == "demo"
+
+
+def test_demo_command_passes(cloud):
+    result = cloud.deploy("demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "token    ok" in result.stdout
