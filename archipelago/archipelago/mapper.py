@@ -218,3 +218,15 @@ def hashmap(store: BlockStore, name: str) -> dict:
     volume = load(store, name)
     return {"bytes": volume.size, "block_size": volume.block_size,
             "block_hash": volume.algorithm, "hashes": volume.hex_hashes()}
+
+
+def referenced_block_names(store: BlockStore) -> set[str]:
+    """Every block some volume or snapshot points at: a shared store's garbage
+    collector (e.g. Pithos' blocks-gc) must keep these even if no object names them."""
+    names: set[str] = set()
+    for name in list(list_names(store)):
+        try:
+            names.update(load(store, name).hex_hashes())
+        except VolumeNotFound:
+            continue  # removed while we listed
+    return names

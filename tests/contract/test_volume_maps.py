@@ -219,3 +219,14 @@ def test_vlmc_commands_work_on_the_driver(kind, request, tmp_path):
     assert json.loads(vlmc("info", "vm@0"))["readonly"] is True
     vlmc("remove", "vm@0")
     assert vlmc("list").split() == [b"img", b"vm"]
+
+
+def test_referenced_block_names_cover_every_volume_and_snapshot(store):
+    mapper.create(store, "vol", 2 * BS, block_size=BS)
+    with volumes.open_volume(store, "vol") as v:
+        v.write(0, b"first")
+    mapper.snapshot(store, "vol", "snap")
+    with volumes.open_volume(store, "vol") as v:
+        v.write(0, b"second")
+    expected = {hashing.block_hash_hex(b"first"), hashing.block_hash_hex(b"second"), ZERO}
+    assert mapper.referenced_block_names(store) == expected
