@@ -46,10 +46,10 @@ class Api:
         self.cluster, self.jobs = cluster, jobs
         self.routes: list[tuple[str, re.Pattern, Callable]] = []
         for method, pattern, handler in [
-            ("GET", r"/version", lambda *_: 2),
-            ("GET", r"/2/features", lambda *_: FEATURES),
+            ("GET", r"/version", lambda *_, **__: 2),
+            ("GET", r"/2/features", lambda *_, **__: FEATURES),
             ("GET", r"/2/info", self.get_info),
-            ("GET", r"/2/os", lambda *_: programs.list_os(self.cluster.paths.os_dirs)),
+            ("GET", r"/2/os", lambda *_, **__: programs.list_os(self.cluster.paths.os_dirs)),
             ("GET", r"/2/nodes", self.get_nodes),
             ("GET", r"/2/nodes/([^/]+)", self.get_node),
             ("GET", r"/2/groups", self.get_groups),
@@ -67,7 +67,7 @@ class Api:
             ("GET", r"/2/instances/([^/]+)/tags", self.get_instance_tags),
             ("PUT", r"/2/instances/([^/]+)/tags", self.add_instance_tags),
             ("DELETE", r"/2/instances/([^/]+)/tags", self.delete_instance_tags),
-            ("GET", r"/2/tags", lambda *_: self.cluster.store.cluster["tags"]),
+            ("GET", r"/2/tags", lambda *_, **__: self.cluster.store.cluster["tags"]),
             ("PUT", r"/2/tags", self.add_cluster_tags),
             ("DELETE", r"/2/tags", self.delete_cluster_tags),
             ("GET", r"/2/jobs", self.get_jobs),

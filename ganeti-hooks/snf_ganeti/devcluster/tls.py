@@ -29,6 +29,8 @@ def ensure_self_signed(cert_path: Path, key_path: Path, hostname: str) -> None:
             .add_extension(x509.SubjectAlternativeName([
                 x509.DNSName(hostname), x509.DNSName("localhost"),
                 x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            # its own trust anchor: clients pin this file (verify=rapi.pem)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .sign(key, hashes.SHA256()))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,
