@@ -61,21 +61,26 @@ def running_provisions(flavor: Any, *, sign: int = 1) -> dict[str, int]:
 
 
 class AstakosQuotas:
-    """Commissions over the Synnefo Account API (/account/v1.0) with the service token."""
+    """Commissions over the Synnefo Account API (/account/v1.0) with the service token.
+
+    Provisions name the user as holder and the project as source; Astakos charges
+    both the user's share in the project and the project's total.
+    """
 
     def __init__(self) -> None:
-        from snf_common.clients.account import AccountClient
+        from snf_common.clients.account import AccountClient, account_url_from_identity
 
-        self.client = AccountClient(settings.CYCLADES_ACCOUNT_URL, settings.SERVICE_TOKEN,
-                                    timeout=15, retries=2)
+        url = settings.CYCLADES_ACCOUNT_URL or account_url_from_identity(settings.IDENTITY_URL)
+        self.client = AccountClient(url, settings.SERVICE_TOKEN, timeout=15, retries=2)
 
     def issue(self, *, owner: str, project: str, provisions: dict[str, int], name: str,
               force: bool = False) -> int:
         from snf_common.clients.base import ClientError
 
         try:
-            return int(self.client.issue_commission(
-                holder=owner, source=project, provisions=provisions, name=name, force=force))
+            return int(self.client.issue_one_commission(
+                owner, {(project, resource): q for resource, q in provisions.items()},
+                force=force, name=name))
         except ClientError as exc:
             raise _quota_fault(exc) from None
 
@@ -85,15 +90,16 @@ class AstakosQuotas:
         if not accept and not reject:
             return
         try:
-            self.client.resolve_commissions(accept=list(accept), reject=list(reject))
+            self.client.resolve_commissions(accept=list(accept), reject=list(reject),
+                                            reason="cyclades")
         except ClientError as exc:
             raise exc.as_fault() from None
 
     def pending(self) -> list[int]:
-        return [int(s) for s in self.client.pending_commissions()]
+        return [int(s) for s in self.client.get_pending_commissions()]
 
     def usage(self, *, owner: str, project: str) -> dict[str, dict[str, int]]:
-        quotas = self.client.service_quotas(user=owner)
+        quotas = self.client.service_quotas(users=[owner])
         return quotas.get(owner, {}).get(project, {})
 
 

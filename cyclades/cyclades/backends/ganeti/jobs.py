@@ -45,7 +45,7 @@ def create_body(server: Any, *, password: str, nic_count: int) -> dict[str, Any]
     body: dict[str, Any] = {
         "name": instance_name(server.id),
         "disk_template": template,
-        "disks": [disk],
+        "disks": [] if template == "diskless" else [disk],
         "nics": [{"name": nic_name(server.id, i), **settings.CYCLADES_NIC_PARAMS}
                  for i in range(nic_count)],
         "os": settings.CYCLADES_GANETI_OS,
