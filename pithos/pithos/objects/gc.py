@@ -4,6 +4,12 @@ Safe beside running uploads: a block is removed only when it is unreferenced,
 was first found unreferenced ("condemned") at least `grace` seconds ago, and
 was not stored or referenced (touched) since. Uploads touch every block they
 store or point at, and commits re-check that their blocks exist under the lock.
+
+The block store is shared with Archipelago: volumes and snapshots are maps in
+the same store that name blocks no Pithos object may name any more (a volume
+cloned from an image that was then deleted). Those count as referenced, and the
+volume maps are read again right before deleting, so a volume created during the
+scan keeps its blocks. A store that cannot list its maps gets nothing deleted.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from archipelago import mapper
+from archipelago.blockstore import BlockStore
 from pithos.objects import blocks
 from pithos.objects.models import BlockTouch, Version
 
@@ -28,18 +36,37 @@ class GcReport:
     deleted_bytes: int = 0
 
 
-def referenced_blocks() -> set[str]:
+class GcRefused(Exception):
+    """Collection cannot tell which blocks volumes use, so it deletes nothing."""
+
+
+def version_blocks() -> set[str]:
     names: set[str] = {blocks.empty_block_name()}
     for hashes in Version.objects.values_list("hashes", flat=True).iterator(chunk_size=2000):
         names.update(json.loads(hashes))
     return names
 
 
+def volume_blocks(store: BlockStore) -> set[str]:
+    """Blocks Archipelago volumes and snapshots in the same store point at."""
+    try:
+        return mapper.referenced_block_names(store)
+    except NotImplementedError as exc:
+        raise GcRefused(f"the block store cannot list volume maps ({exc}); "
+                        "blocks shared with volumes would be lost") from None
+
+
+def referenced_blocks(store: BlockStore | None = None) -> set[str]:
+    store = store or blocks.get_store()
+    return version_blocks() | volume_blocks(store)
+
+
 def collect(*, grace_seconds: float, dry_run: bool = False) -> GcReport:
     store = blocks.get_store()
     report = GcReport()
     now = time.time()
-    referenced = referenced_blocks()
+    referenced = referenced_blocks(store)
+    doomed: list[str] = []
     for name in list(store.iter_block_names()):
         report.scanned += 1
         if name in referenced:
@@ -56,6 +83,12 @@ def collect(*, grace_seconds: float, dry_run: bool = False) -> GcReport:
             continue
         if condemned > now - grace_seconds:
             continue
+        doomed.append(name)
+    if doomed:
+        # volumes created or cloned while we scanned (they do not touch blocks)
+        in_volumes = volume_blocks(store)
+        doomed = [n for n in doomed if n not in in_volumes]
+    for name in doomed:
         # last look right before deleting: a commit may have started using it
         if Version.objects.filter(hashes__contains=name).exists():
             continue

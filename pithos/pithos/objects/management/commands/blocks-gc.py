@@ -1,10 +1,12 @@
-"""pithos-manage blocks-gc: remove blocks that no version references (safe during uploads)."""
+"""pithos-manage blocks-gc: remove blocks no version, volume or snapshot references
+(safe during uploads)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from pithos.objects import gc
 from snf_common.django.commands import SnfCommand
@@ -22,5 +24,8 @@ class Command(SnfCommand):
 
     def handle(self, *args, **options) -> None:
         grace = settings.PITHOS_GC_GRACE_SECONDS if options["grace"] is None else options["grace"]
-        report = gc.collect(grace_seconds=grace, dry_run=options["dry_run"])
+        try:
+            report = gc.collect(grace_seconds=grace, dry_run=options["dry_run"])
+        except gc.GcRefused as exc:
+            raise CommandError(str(exc)) from None
         self.emit(asdict(report), output=options["output"])
