@@ -147,11 +147,9 @@ cp -a "$HERE/stub-os" /srv/ganeti/os/snf-stub
 if [[ -d $TREE/snf-image/ganeti-os ]]; then
   install_os "$TREE/snf-image/ganeti-os" snf-image
   OS_SOURCE="$TREE/snf-image/ganeti-os"
-  TEST_OS=snf-stub+default
 else
   cp -a "$HERE/stub-os" /srv/ganeti/os/snf-image
   OS_SOURCE="the stub ($HERE/stub-os), because snf-image/ganeti-os is not in the tree"
-  TEST_OS=snf-image+default
 fi
 log "OS definition snf-image from $OS_SOURCE"
 
@@ -249,7 +247,7 @@ SNF_GANETI_RAPI_PASSWORD=$PASSWORD
 SNF_GANETI_CLUSTER=$CLUSTER
 SNF_GANETI_NODE=$NODE
 SNF_GANETI_LINK=$BRIDGE
-SNF_GANETI_TEST_OS=$TEST_OS
+SNF_GANETI_TEST_OS=snf-stub+default
 SNF_GANETI_HOLDER_PID=$PID
 EOF
 )
