@@ -9,6 +9,7 @@ dispatcher -> commission accepted).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -58,10 +59,11 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
         time.sleep(0.3)
 
 
-def gunicorn(module: str, port: int, env: dict, log: Path) -> subprocess.Popen:
+def gunicorn(module: str, port: int, env: dict, log: Path, *,
+             workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "gunicorn"), f"{module}.project.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", "2", "-k", "gthread", "--threads", "8", "--timeout", "120"],
+         "-w", str(workers), "-k", "gthread", "--threads", "8", "--timeout", "120"],
         env=env, cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 
 
@@ -76,10 +78,10 @@ def stop(proc: subprocess.Popen | None) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cyclades-stack")
-    (root / "conf").mkdir()
+@contextlib.contextmanager
+def running_stack(root: Path, *, vm_limit: int = VM_LIMIT, workers: int = 2):
+    """Astakos + Cyclades + dev cluster + dispatcher in `root`; yields their coordinates."""
+    (root / "conf").mkdir(parents=True, exist_ok=True)
     base_env = {k: v for k, v in os.environ.items()
                 if not k.startswith("SNF_") and k != "DJANGO_SETTINGS_MODULE"}
     base_env.update(SNF_SETTINGS_DIR=str(root / "conf"), SNF_LOG_LEVEL="WARNING",
@@ -96,7 +98,7 @@ def stack(tmp_path_factory):
     try:
         manage("astakos", astakos_env, "migrate", "-v0")
         definition = json.loads(manage("cyclades", cyclades_env, "service-definition"))
-        limits = {"cyclades.vm": VM_LIMIT, "cyclades.total_cpu": 1000, "cyclades.cpu": 1000,
+        limits = {"cyclades.vm": vm_limit, "cyclades.total_cpu": 1000, "cyclades.cpu": 1000,
                   "cyclades.total_ram": 1 << 50, "cyclades.ram": 1 << 50,
                   "cyclades.disk": 1 << 50}
         for resource in definition["resources"]:
@@ -139,7 +141,8 @@ def stack(tmp_path_factory):
                                   "debian", "--location", "debian-base", "--property",
                                   "OSFAMILY=linux", "-o", "json"))
         wait_http(f"{astakos_url}/healthz", astakos, root / "astakos.log")
-        cyclades = gunicorn("cyclades", cyclades_port, cyclades_env, root / "cyclades.log")
+        cyclades = gunicorn("cyclades", cyclades_port, cyclades_env, root / "cyclades.log",
+                            workers=workers)
         procs.append(cyclades)
         dispatcher = subprocess.Popen(
             [str(BIN / "cyclades-manage"), "dispatcher", "--poll-seconds", "0.2"],
@@ -152,10 +155,16 @@ def stack(tmp_path_factory):
                "rapi": f"https://127.0.0.1:{rapi_port}", "demo": demo,
                "token": demo["token"], "flavors": {"small": small["id"], "big": big["id"],
                                                    "huge": huge["id"]},
-               "image": image["id"], "dispatcher": dispatcher}
+               "image": image["id"], "dispatcher": dispatcher, "cyclades_proc": cyclades}
     finally:
         for proc in reversed(procs):
             stop(proc)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with running_stack(tmp_path_factory.mktemp("cyclades-stack")) as coordinates:
+        yield coordinates
 
 
 def api(stack, method: str, path: str, body=None) -> requests.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from cyclades.api.compute_v2.versions import base_url
 from cyclades.backends.ganeti.jobs import instance_name
 from cyclades.compute import states
-from cyclades.compute.models import Flavor, KeyPair, Server
+from cyclades.compute.models import Flavor, KeyPair, Server, ServerMetadata, ServerNic
 
 
 def isotime(value: datetime | None) -> str | None:
@@ -30,58 +31,84 @@ def server_brief(request: HttpRequest, server: Server) -> dict[str, Any]:
             "links": links(request, "servers", server.id)}
 
 
-def addresses(server: Server) -> dict[str, list[dict[str, Any]]]:
+SERVER_FIELDS = ("id", "name", "owner", "project", "image_id", "flavor__public_id", "created",
+                 "updated", "operstate", "task", "reboot_type", "build_progress", "key_names",
+                 "fault", "deleted")
+
+
+def server_views(query) -> list[SimpleNamespace]:
+    """Plain rows for listing (model instances cost too much per server at 1,000 servers)."""
+    rows = [SimpleNamespace(**row, nics=[], metadata={}) for row in query.values(*SERVER_FIELDS)]
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return rows
+    for nic in (ServerNic.objects.filter(server_id__in=by_id)
+                .values("server_id", "network_id", "ipv4", "ipv6", "mac", "name",
+                        "firewall_profile").order_by("server_id", "index")):
+        by_id[nic["server_id"]].nics.append(nic)
+    for server_id, key, value in (ServerMetadata.objects.filter(server_id__in=by_id)
+                                  .values_list("server_id", "key", "value")):
+        by_id[server_id].metadata[key] = value
+    return rows
+
+
+def addresses(view: SimpleNamespace) -> dict[str, list[dict[str, Any]]]:
     result: dict[str, list[dict[str, Any]]] = {}
-    for nic in server.nics.all():
-        entries = result.setdefault(nic.network_id, [])
-        for version, addr in ((4, nic.ipv4), (6, nic.ipv6)):
+    for nic in view.nics:
+        entries = result.setdefault(nic["network_id"], [])
+        for version, addr in ((4, nic["ipv4"]), (6, nic["ipv6"])):
             if addr:
                 entries.append({"version": version, "addr": addr,
                                 "OS-EXT-IPS:type": "fixed",
-                                "OS-EXT-IPS-MAC:mac_addr": nic.mac})
+                                "OS-EXT-IPS-MAC:mac_addr": nic["mac"]})
     return result
 
 
-def server_detail(request: HttpRequest, server: Server) -> dict[str, Any]:
-    status = states.api_status(server)
-    power = {"STARTED": 1, "STOPPED": 4}.get(server.operstate, 0)
+def server_detail(request: HttpRequest, view: SimpleNamespace) -> dict[str, Any]:
+    """`view` is one of server_views()."""
+    base = base_url(request)
+    status = states.api_status(view)
+    power = {"STARTED": 1, "STOPPED": 4}.get(view.operstate, 0)
+    flavor_id = view.flavor__public_id
     return {
-        "id": str(server.id),
-        "name": server.name,
+        "id": str(view.id),
+        "name": view.name,
         "status": status,
-        "tenant_id": server.project,
-        "user_id": server.owner,
-        "metadata": {m.key: m.value for m in server.metadata.all()},
+        "tenant_id": view.project,
+        "user_id": view.owner,
+        "metadata": dict(view.metadata),
         "hostId": "",
-        "image": {"id": server.image_id, "links": links(request, "images", server.image_id)},
-        "flavor": {"id": server.flavor.public_id,
-                   "links": links(request, "flavors", server.flavor.public_id)},
-        "created": isotime(server.created),
-        "updated": isotime(server.updated),
-        "addresses": addresses(server),
+        "image": {"id": view.image_id,
+                  "links": [{"rel": "bookmark", "href": f"{base}/compute/images/{view.image_id}"}]},
+        "flavor": {"id": flavor_id,
+                   "links": [{"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor_id}"}]},
+        "created": isotime(view.created),
+        "updated": isotime(view.updated),
+        "addresses": addresses(view),
         "accessIPv4": "",
         "accessIPv6": "",
-        "links": links(request, "servers", server.id),
-        "progress": 100 if status == "ACTIVE" else server.build_progress,
-        "key_name": server.key_names[0] if server.key_names else None,
+        "links": [{"rel": "self", "href": f"{base}/compute/v2.1/servers/{view.id}"},
+                  {"rel": "bookmark", "href": f"{base}/compute/servers/{view.id}"}],
+        "progress": 100 if status == "ACTIVE" else view.build_progress,
+        "key_name": view.key_names[0] if view.key_names else None,
         "config_drive": "",
         "security_groups": [{"name": "default"}],
         "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": "nova",
-        "OS-EXT-STS:task_state": states.task_state(server),
-        "OS-EXT-STS:vm_state": states.vm_state(server),
+        "OS-EXT-STS:task_state": states.task_state(view),
+        "OS-EXT-STS:vm_state": states.vm_state(view),
         "OS-EXT-STS:power_state": power,
         "OS-SRV-USG:launched_at": None,
         "OS-SRV-USG:terminated_at": None,
         "os-extended-volumes:volumes_attached": [],
-        "fault": {"code": 500, "message": server.fault, "created": isotime(server.updated)}
-        if server.operstate == "ERROR" and server.fault else None,
-        "SNF:task_state": server.task or None,
-        "SNF:key_names": list(server.key_names),
-        "SNF:fqdn": instance_name(server.id),
-        "SNF:firewall_profiles": {n.name: n.firewall_profile for n in server.nics.all()
-                                  if n.firewall_profile},
-        "deleted": server.deleted,
+        "fault": {"code": 500, "message": view.fault, "created": isotime(view.updated)}
+        if view.operstate == "ERROR" and view.fault else None,
+        "SNF:task_state": view.task or None,
+        "SNF:key_names": list(view.key_names),
+        "SNF:fqdn": instance_name(view.id),
+        "SNF:firewall_profiles": {n["name"]: n["firewall_profile"] for n in view.nics
+                                  if n["firewall_profile"]},
+        "deleted": view.deleted,
     }
 
 

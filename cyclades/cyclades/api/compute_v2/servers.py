@@ -114,7 +114,7 @@ def collection(request: HttpRequest) -> HttpResponse:
 @compute_view(("GET",))
 def detail(request: HttpRequest) -> JsonResponse:
     query, limit = filtered_servers(request)
-    items = list(query.select_related("flavor").prefetch_related("nics", "metadata")[:limit])
+    items = formats.server_views(query[:limit])
     body: dict[str, Any] = {"servers": [formats.server_detail(request, s) for s in items]}
     more = _next_link(request, "servers/detail", items, limit)
     if more:
@@ -211,6 +211,5 @@ def item(request: HttpRequest, server_id: str) -> HttpResponse:
     elif request.method == "DELETE":
         servers.destroy(server)
         return HttpResponse(status=204)
-    server = (Server.objects.select_related("flavor").prefetch_related("nics", "metadata")
-              .get(pk=server.pk))
-    return JsonResponse({"server": formats.server_detail(request, server)})
+    (view,) = formats.server_views(Server.objects.filter(pk=server.pk))
+    return JsonResponse({"server": formats.server_detail(request, view)})

@@ -30,10 +30,13 @@ def _text(version: tuple[int, int]) -> str:
 
 
 def base_url(request: HttpRequest) -> str:
-    configured = settings.CYCLADES_BASE_URL
-    if configured:
-        return configured.rstrip("/")
-    return f"{request.scheme}://{request.get_host()}"
+    cached = getattr(request, "_cyclades_base_url", None)
+    if cached is None:
+        configured = settings.CYCLADES_BASE_URL
+        cached = configured.rstrip("/") if configured else \
+            f"{request.scheme}://{request.get_host()}"
+        request._cyclades_base_url = cached
+    return cached
 
 
 def requested_version(request: HttpRequest) -> tuple[int, int]:
