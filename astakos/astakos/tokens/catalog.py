@@ -7,6 +7,8 @@ versionId and SNF:uiURL that kamaki looks for).
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -46,14 +48,39 @@ def substitute(url: str, *, user_id: str, project_id: str) -> str:
     return url.replace("{user_id}", user_id).replace("{project_id}", project_id)
 
 
+# Components change rarely (service-import); other processes see a change within this time.
+SERVICES_CACHE_SECONDS = 10.0
+_services: tuple[float, list[tuple[str, str, str, str, str]]] | None = None
+_services_lock = threading.Lock()
+
+
+def _service_rows() -> list[tuple[str, str, str, str, str]]:
+    global _services
+    now = time.monotonic()
+    with _services_lock:
+        if _services is not None and _services[0] > now:
+            return _services[1]
+    rows = list(Service.objects.order_by("id").values_list("name", "type", "version", "url",
+                                                           "ui_url"))
+    with _services_lock:
+        _services = (now + SERVICES_CACHE_SECONDS, rows)
+    return rows
+
+
+def forget_services() -> None:
+    global _services
+    with _services_lock:
+        _services = None
+
+
 def entries(*, user_id: str, project_id: str, request_base: str = "",
             keystone_version: str = "v3") -> list[dict[str, Any]]:
     base = base_url(request_base)
     result = astakos_entries(base, keystone_version=keystone_version)
-    for service in Service.objects.all():
-        result.append({"name": service.name, "type": service.type, "version": service.version,
-                       "url": substitute(service.url, user_id=user_id, project_id=project_id),
-                       "ui_url": service.ui_url or ui_url(base)})
+    for name, type_, version, url, service_ui_url in _service_rows():
+        result.append({"name": name, "type": type_, "version": version,
+                       "url": substitute(url, user_id=user_id, project_id=project_id),
+                       "ui_url": service_ui_url or ui_url(base)})
     return result
 
 

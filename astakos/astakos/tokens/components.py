@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from astakos.identity.models import User, UserState
 from astakos.identity.users import create_user
+from astakos.tokens.catalog import forget_services
 from astakos.tokens.models import Component, Service, Token
 from astakos.tokens.tokens import digest, new_audit_id, service_token_for
 from snf_common.faults import BadRequest
@@ -107,6 +108,8 @@ def import_definition(data: Any) -> tuple[Component, str]:
                           "ui_url": endpoint.get("ui_url", "")})
         register_resources(name, data.get("resources") or [])
         token = service_token(component)
+        forget_services()
+        transaction.on_commit(forget_services)
     log.info("component %s imported (%d endpoints, %d resources)", name,
              len(data.get("endpoints") or []), len(data.get("resources") or []))
     return component, token

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from astakos.identity.users import roles_of
-from astakos.tokens.tokens import lookup
+from astakos.tokens.snapshot import fetch
 from snf_common.credentials import Credentials
 
 
 def validate_local(token: str) -> Credentials | None:
-    row = lookup(token)
-    if row is None:
+    info = fetch(token)
+    if info is None:
         return None
-    user = row.user
-    return Credentials(user_id=user.uuid, user_name=user.username, project_id=row.project_id,
-                       roles=tuple(roles_of(user)),
-                       expires_at=row.expires_at.isoformat() if row.expires_at else "",
+    return Credentials(user_id=info.user_uuid, user_name=info.username,
+                       project_id=info.project_id, project_name=info.project_name,
+                       roles=info.roles,
+                       expires_at=info.expires_at.isoformat() if info.expires_at else "",
                        token=token)

@@ -8,11 +8,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from astakos.api.keystone_v3.bodies import token_body
 from astakos.api.requests import client_address, query_flag, request_base
-from astakos.tokens import login, tokens
-from astakos.tokens.models import Token
+from astakos.tokens import login, snapshot, tokens
 from snf_common.credentials import Credentials
-from snf_common.django.auth import api_view, json_body, require_credentials
-from snf_common.faults import BadRequest, Forbidden, Unauthorized
+from snf_common.django.auth import api_view, json_body, request_token, require_credentials
+from snf_common.faults import BadRequest, Forbidden, ItemNotFound, Unauthorized
 
 
 def _dict(value: Any, what: str) -> dict:
@@ -69,23 +68,27 @@ def auth_tokens(request: HttpRequest) -> HttpResponse:
     subject = request.META.get("HTTP_X_SUBJECT_TOKEN", "").strip()
     if not subject:
         raise BadRequest("The X-Subject-Token header is required.")
-    row = tokens.require(subject)
-    _check_may_inspect(caller, row)
+    # The caller's own token was just read by the auth middleware in this request.
+    info = (snapshot.recent(subject) if subject == request_token(request) else None) \
+        or snapshot.fetch(subject)
+    if info is None:
+        raise ItemNotFound("The token is unknown, expired or revoked.")
+    _check_may_inspect(caller, info)
     if request.method == "DELETE":
-        tokens.revoke(row)
+        tokens.revoke(tokens.require(subject))
         return HttpResponse(status=204)
     if request.method == "HEAD":
         response = HttpResponse(status=200)
     else:
-        body = token_body(row, request_base=request_base(request),
+        body = token_body(info, request_base=request_base(request),
                           with_catalog=not query_flag(request, "nocatalog"))
         response = JsonResponse(body)
     response["X-Subject-Token"] = subject
     return response
 
 
-def _check_may_inspect(caller: Credentials, row: Token) -> None:
-    if caller.user_id != row.user.uuid and not (caller.is_admin or caller.is_service):
+def _check_may_inspect(caller: Credentials, info: snapshot.TokenInfo) -> None:
+    if caller.user_id != info.user_uuid and not (caller.is_admin or caller.is_service):
         raise Forbidden("You may only inspect your own tokens.")
 
 
@@ -113,7 +116,7 @@ def issue_token(request: HttpRequest) -> HttpResponse:
     else:
         raise Unauthorized(f"Unsupported authentication methods: {methods}.")
     response = JsonResponse(token_body(
-        issued.row, request_base=request_base(request),
+        snapshot.fetch(issued.token), request_base=request_base(request),
         with_catalog=not query_flag(request, "nocatalog")), status=201)
     response["X-Subject-Token"] = issued.token
     return response

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from astakos.identity.users import roles_of
 from astakos.projects.models import Project
 from astakos.tokens import catalog
 from astakos.tokens.models import Token
+from astakos.tokens.snapshot import TokenInfo
 
 DOMAIN = {"id": "default", "name": "Default"}
 # Tokens that never expire are shown with a far expiry: clients need a date.
@@ -29,26 +31,34 @@ def project_name(project_id: str) -> str:
 
 
 def roles(user) -> list[dict[str, str]]:
-    return [{"id": catalog.stable_id("role", name), "name": name} for name in roles_of(user)]
+    return role_refs(roles_of(user))
 
 
-def token_body(row: Token, *, request_base: str, with_catalog: bool = True) -> dict[str, Any]:
-    user = row.user
+def role_refs(names) -> list[dict[str, str]]:
+    return [{"id": role_id(name), "name": name} for name in names]
+
+
+@functools.lru_cache(maxsize=256)
+def role_id(name: str) -> str:
+    return catalog.stable_id("role", name)
+
+
+def token_body(info: TokenInfo, *, request_base: str, with_catalog: bool = True
+               ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "methods": row.methods.split(","),
-        "audit_ids": [row.audit_id],
-        "expires_at": timestamp(expires_of(row)),
-        "issued_at": timestamp(row.issued_at),
-        "user": {"id": user.uuid, "name": user.username, "domain": dict(DOMAIN),
+        "methods": list(info.methods),
+        "audit_ids": [info.audit_id],
+        "expires_at": timestamp(info.expires_at or (info.issued_at + NEVER_EXPIRES)),
+        "issued_at": timestamp(info.issued_at),
+        "user": {"id": info.user_uuid, "name": info.username, "domain": dict(DOMAIN),
                  "password_expires_at": None},
-        "project": {"id": row.project_id, "name": project_name(row.project_id),
-                    "domain": dict(DOMAIN)},
+        "project": {"id": info.project_id, "name": info.project_name, "domain": dict(DOMAIN)},
         "is_domain": False,
-        "roles": roles(user),
+        "roles": role_refs(info.roles),
     }
     if with_catalog:
         body["catalog"] = catalog.as_v3(catalog.entries(
-            user_id=user.uuid, project_id=row.project_id, request_base=request_base))
+            user_id=info.user_uuid, project_id=info.project_id, request_base=request_base))
     return {"token": body}
 
 
