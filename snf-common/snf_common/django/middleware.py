@@ -52,7 +52,10 @@ def fault_formats() -> list[tuple[str, str]]:
 
 def fault_response(request: HttpRequest, fault: Fault) -> HttpResponse:
     fmt = fault_format_for(request.path, fault_formats())
-    return render_fault(fault, fmt, request_id=getattr(request, "request_id", ""))
+    response = render_fault(fault, fmt, request_id=getattr(request, "request_id", ""))
+    if request.method == "HEAD":
+        response.content = b""  # a HEAD answer carries headers only
+    return response
 
 
 class FaultMiddleware:

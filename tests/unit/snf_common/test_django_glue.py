@@ -71,3 +71,8 @@ def test_unexpected_error_is_a_500_fault_with_request_id_and_no_secret(client, c
     message = json.loads(response.content)["computeFault"]["message"]
     assert response["X-Openstack-Request-Id"] in message
     assert "topsecret" not in response.content.decode()
+
+
+def test_fault_answer_to_head_has_no_body(client):
+    response = client.head("/conflict")
+    assert response.status_code == 409 and response.content == b""
