@@ -1,9 +1,7 @@
 """Fixtures for the Astakos unit tests (factories live in astakos_factories.py)."""
 
-from astakos_factories import alice, api, cyclades_token, pithos_token  # noqa: F401
-
-
 import pytest  # noqa: E402
+from astakos_factories import alice, api, cyclades_token, pithos_token  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
