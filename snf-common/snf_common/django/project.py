@@ -41,6 +41,8 @@ def database_from_url(url: str, *, default_sqlite: Path) -> dict[str, Any]:
         if path and path != "/:memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:",
+                # keep connections: opening one re-runs the PRAGMAs on every request
+                "CONN_MAX_AGE": 300, "CONN_HEALTH_CHECKS": True,
                 # IMMEDIATE: writers queue on the lock instead of failing on upgrade.
                 "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
                             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
