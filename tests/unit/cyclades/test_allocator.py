@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import make_backend
 from django.db import transaction
 
-from conftest import make_backend
 from cyclades.backends import allocator
 from cyclades.backends.allocator import LoadAllocator
 from cyclades.compute.models import Flavor
