@@ -1,0 +1,5 @@
+import sys
+
+from archipelago.extstorage.provider import main
+
+sys.exit(main())
