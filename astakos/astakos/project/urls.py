@@ -10,6 +10,7 @@ urlpatterns = [
     path("identity/v3", include("astakos.api.keystone_v3.urls")),
     path("identity/v2.0", include("astakos.api.keystone_v2.urls")),
     path("account/v1.0", include("astakos.api.account.urls")),
+    path("ui/", include("astakos.ui.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 import ldap
-from ldap.filter import escape_filter_chars
 from django.conf import settings
+from ldap.filter import escape_filter_chars
 
 from astakos.providers.base import Identity
 from snf_common.faults import ServiceUnavailable
