@@ -47,6 +47,7 @@ CLEAN_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
 
 log() { printf '[setup-ganeti %(%T)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+ns() { nsenter -t "$PID" -m -u -n "$@" 9>&-; }  # run inside the cluster's namespaces
 
 [[ $(id -u) == 0 ]] || die "must run as root (namespaces, veth, loop devices)"
 for cmd in unshare nsenter ip setsid; do
@@ -59,6 +60,15 @@ if ! command -v gnt-cluster >/dev/null; then
 fi
 
 mkdir -p "$RUN"
+
+# One cluster per machine, shared by test sessions: setup and teardown run under an
+# exclusive lock on /run/snf-ganeti.lock; the test fixture holds it already and sets SNF_GANETI_LOCKED=1.
+# Every long-lived child gets the lock fd closed (9>&-), or it would hold the lock forever.
+LOCK=/run/snf-ganeti.lock
+if [[ ${SNF_GANETI_LOCKED:-0} != 1 ]]; then
+  exec 9>>"$LOCK"
+  flock -w "${SNF_GANETI_LOCK_WAIT:-600}" 9 || { echo "$LOCK is held (tests using the cluster?)" >&2; exit 1; }
+fi
 chmod 0700 "$RUN"
 # A cluster we did not create is never touched (nor later destroyed by the teardown).
 if [[ -e /var/lib/ganeti/config.data && ! -e $RUN/owned ]]; then
@@ -79,10 +89,9 @@ if ! PID=$(holder_pid); then
   rm -f "$RUN/holder.pid"
   # The holder keeps the namespaces alive; ganeti daemons started inside it pin them too.
   setsid sh -c "echo \$\$ > '$RUN/holder.pid'; exec unshare --mount --uts --net --fork \
-      --kill-child --propagation private sleep infinity" </dev/null >/dev/null 2>&1 &
+      --kill-child --propagation private sleep infinity" </dev/null >/dev/null 2>&1 9>&- &
   for _ in $(seq 50); do PID=$(holder_pid) && break; sleep 0.1; done
   PID=$(holder_pid) || die "namespace holder did not start"
-  NS=(nsenter -t "$PID" -m -u -n)
 
   cat > "$RUN/hosts" <<EOF
 127.0.0.1 localhost
@@ -92,22 +101,21 @@ EOF
   # Debian's default binds RAPI to 127.0.0.1; the host must reach it over the veth.
   sed 's/^RAPI_ARGS=.*/RAPI_ARGS="-b 0.0.0.0 --require-authentication"/' \
     /etc/default/ganeti > "$RUN/default-ganeti"
-  "${NS[@]}" hostname "$NODE"
-  "${NS[@]}" mount --bind "$RUN/hosts" /etc/hosts
-  "${NS[@]}" mount --bind "$RUN/default-ganeti" /etc/default/ganeti
+  ns hostname "$NODE"
+  ns mount --bind "$RUN/hosts" /etc/hosts
+  ns mount --bind "$RUN/default-ganeti" /etc/default/ganeti
   # Without a fresh sysfs Ganeti's bridge check reads the host's /sys/class/net.
-  "${NS[@]}" mount -t sysfs sysfs /sys
-  "${NS[@]}" ip link set lo up
+  ns mount -t sysfs sysfs /sys
+  ns ip link set lo up
   ip link del gnt-h 2>/dev/null || true
   ip link add gnt-h type veth peer name gnt0 netns "$PID"
   ip addr add "$HOST_IP/24" dev gnt-h
   ip link set gnt-h up
-  "${NS[@]}" ip addr add "$NODE_IP/24" dev gnt0
-  "${NS[@]}" ip link set gnt0 up
-  "${NS[@]}" ip link add "$BRIDGE" type bridge
-  "${NS[@]}" ip link set "$BRIDGE" up
+  ns ip addr add "$NODE_IP/24" dev gnt0
+  ns ip link set gnt0 up
+  ns ip link add "$BRIDGE" type bridge
+  ns ip link set "$BRIDGE" up
 fi
-NS=(nsenter -t "$PID" -m -u -n)
 
 # ---- 2. files Ganeti needs before init -----------------------------------------------
 mkdir -p /srv/ganeti/file-storage /srv/ganeti/shared-file-storage /srv/ganeti/os \
@@ -200,7 +208,7 @@ fi
 if [[ ! -e /var/lib/ganeti/config.data ]]; then
   log "gnt-cluster init $CLUSTER"
   touch "$RUN/owned"
-  "${NS[@]}" "${CLEAN_ENV[@]}" gnt-cluster init \
+  ns "${CLEAN_ENV[@]}" gnt-cluster init \
     --enabled-hypervisors=fake --enabled-disk-templates=file,diskless,ext \
     --no-etc-hosts --no-ssh-init --master-netdev=gnt0 --master-netmask=24 \
     --nic-parameters=mode=bridged,link=$BRIDGE --file-storage-dir=/srv/ganeti/file-storage \
@@ -208,10 +216,10 @@ if [[ ! -e /var/lib/ganeti/config.data ]]; then
     "$CLUSTER" >&2
 else
   # `daemon-util start-all` exits 2 when some daemons already run: start them one by one.
-  for daemon in $("${NS[@]}" "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util list-start-daemons); do
-    "${NS[@]}" "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util check-and-start "$daemon" >&2 || true
+  for daemon in $(ns "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util list-start-daemons); do
+    ns "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util check-and-start "$daemon" >&2 || true
   done
-  "${NS[@]}" "${CLEAN_ENV[@]}" gnt-cluster activate-master-ip >&2 || true
+  ns "${CLEAN_ENV[@]}" gnt-cluster activate-master-ip >&2 || true
 fi
 
 # ---- 6. RAPI user ---------------------------------------------------------------------

@@ -17,8 +17,18 @@ HOOK_PATHS="instance-add instance-start instance-stop instance-reboot instance-m
 instance-remove instance-reinstall instance-rename disk-grow"
 
 log() { printf '[teardown-ganeti %(%T)T] %s\n' -1 "$*" >&2; }
+ns() { nsenter -t "$PID" -m -u -n "$@" 9>&-; }  # run inside the cluster's namespaces
 
 [[ $(id -u) == 0 ]] || { log "must run as root"; exit 1; }
+
+# One cluster per machine, shared by test sessions: setup and teardown run under an
+# exclusive lock on /run/snf-ganeti.lock; the test fixture holds it already and sets SNF_GANETI_LOCKED=1.
+# Every long-lived child gets the lock fd closed (9>&-), or it would hold the lock forever.
+LOCK=/run/snf-ganeti.lock
+if [[ ${SNF_GANETI_LOCKED:-0} != 1 ]]; then
+  exec 9>>"$LOCK"
+  flock -w "${SNF_GANETI_LOCK_WAIT:-600}" 9 || { echo "$LOCK is held (tests using the cluster?)" >&2; exit 1; }
+fi
 if [[ ! -e $RUN/owned && -e /var/lib/ganeti/config.data ]]; then
   log "/var/lib/ganeti/config.data was not created by setup-ganeti.sh; leaving it alone"
   exit 1
@@ -26,21 +36,20 @@ fi
 
 PID=$(cat "$RUN/holder.pid" 2>/dev/null || true)
 if [[ -n $PID && -d /proc/$PID ]]; then
-  NS=(nsenter -t "$PID" -m -u -n)
   if [[ -e /var/lib/ganeti/config.data ]]; then
-    for inst in $("${NS[@]}" "${CLEAN_ENV[@]}" timeout 30 gnt-instance list --no-headers -o name 2>/dev/null); do
+    for inst in $(ns "${CLEAN_ENV[@]}" timeout 30 gnt-instance list --no-headers -o name 2>/dev/null); do
       log "removing instance $inst"
-      "${NS[@]}" "${CLEAN_ENV[@]}" timeout 60 gnt-instance remove --force --ignore-failures \
+      ns "${CLEAN_ENV[@]}" timeout 60 gnt-instance remove --force --ignore-failures \
         --shutdown-timeout=0 "$inst" >&2 || true
     done
     if ((FAST == 0)); then
       log "gnt-cluster destroy"
-      "${NS[@]}" "${CLEAN_ENV[@]}" timeout 120 gnt-cluster destroy --yes-do-it >&2 || true
+      ns "${CLEAN_ENV[@]}" timeout 120 gnt-cluster destroy --yes-do-it >&2 || true
     fi
   fi
   # `daemon-util stop-all` stops one daemon after the other, ~2 s each: stop them together.
-  for daemon in $("${NS[@]}" "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util list-start-daemons); do
-    "${NS[@]}" "${CLEAN_ENV[@]}" timeout 60 /usr/lib/ganeti/daemon-util stop "$daemon" >&2 &
+  for daemon in $(ns "${CLEAN_ENV[@]}" /usr/lib/ganeti/daemon-util list-start-daemons); do
+    ns "${CLEAN_ENV[@]}" timeout 60 /usr/lib/ganeti/daemon-util stop "$daemon" >&2 &
   done
   wait
   # unshare --fork ignores SIGTERM while it waits for its child: end the child (sleep),
