@@ -14,6 +14,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from snf_image import nbddisk
 from snf_image.extfs import ExtFs, check_and_grow
 from snf_image.params import DeployParams, parse_params
 from snf_image.partitions import Partition, find_root
@@ -99,8 +100,15 @@ def create(environ: Mapping[str, str], settings: dict[str, Any]) -> None:
     reporter = Reporter(monitor, environ.get("INSTANCE_NAME", ""))
     try:
         params = parse_params(environ, settings.get("SNF_IMAGE_CONFIG_URL_TIMEOUT", 30.0))
+        if nbddisk.use_nbd(params):  # no kernel device: the disk is only an NBD URI
+            nbddisk.deploy_over_nbd(params, settings, reporter, customise)
+            reporter.info("image deployed")
+            return
         target = disk_path(params)
-        copy_image(params, target, settings, reporter)
+        if nbddisk.is_thin_clone(params, settings):
+            reporter.info("the disk is a copy-on-write clone of the image: nothing to copy")
+        else:
+            copy_image(params, target, settings, reporter)
         customise(params, target, reporter)
         reporter.info("image deployed")
     except Exception as exc:

@@ -244,6 +244,8 @@ class Cluster:
                         f"DISK_{i}_NAME": disk.get("name") or "", f"DISK_{i}_UUID": disk["uuid"],
                         f"DISK_{i}_ACCESS": "rw",
                         f"DISK_{i}_BACKEND_TYPE": "file:loop" if disk["kind"] == "file" else "block"})
+            if disk.get("uri"):
+                env[f"DISK_{i}_URI"] = disk["uri"]
         for i, nic in enumerate(inst["nics"]):
             env.update({f"NIC_{i}_MAC": nic["mac"], f"NIC_{i}_MODE": nic["mode"],
                         f"NIC_{i}_LINK": nic["link"], f"NIC_{i}_NAME": nic.get("name") or "",
@@ -302,6 +304,10 @@ class Cluster:
             if not attached or not attached[0].strip():
                 raise execfail(f"ExtStorage {disk['provider']} attach printed no device")
             disk["path"] = attached[0].strip()
+            # Further lines are userspace URIs prefixed by hypervisor ("kvm:nbd:unix:...");
+            # Ganeti strips the prefix and gives OS scripts the URI as DISK_<i>_URI.
+            uris = [line.strip()[4:] for line in attached[1:] if line.strip().startswith("kvm:")]
+            disk["uri"] = uris[0] if uris else ""
             programs.run_extstorage(provider, "setinfo",
                                     {**env, "VOL_METADATA": f"originstname+{inst['name']}"})
 
