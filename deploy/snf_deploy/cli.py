@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "STATE/etc/50-site.conf).")
     p_up.add_argument("--workers", type=int, default=2, help="gunicorn workers per API (2).")
     p_up.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker (4).")
+    p_up.add_argument("--no-devcluster", action="store_true",
+                      help="Do not run the development cluster (real Ganeti clusters are "
+                           "registered with `cyclades-manage backend-add`).")
     p_up.add_argument("--timeout", type=float, default=60.0,
                       help="Seconds to wait for every process to be healthy (60).")
     p_down = sub.add_parser("down", help="Stop the processes `up` started.")
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             ctx = deploy.up(state_dir, port_base=args.port_base, config=args.config,
-                            workers=args.workers, threads=args.threads, timeout=args.timeout)
+                            workers=args.workers, threads=args.threads, timeout=args.timeout,
+                            devcluster=not args.no_devcluster)
             print(deploy.summary(ctx))
             return 0
         if args.command == "down":

@@ -11,7 +11,7 @@ from typing import Any
 from snf_deploy import conf, preflight, supervise
 from snf_deploy.clouds_yaml import write_client_configs
 from snf_deploy.health import healthy, wait_healthy
-from snf_deploy.processes import BOOTSTRAP, PROCESSES, Context, ProcessSpec
+from snf_deploy.processes import PROCESSES, Context, ProcessSpec, run_bootstrap
 from snf_deploy.state import Layout, choose_ports, read_json, write_json
 
 
@@ -26,14 +26,15 @@ def child_env(layout: Layout) -> dict[str, str]:
 
 
 def _start(ctx: Context, spec: ProcessSpec) -> int:
-    pid = supervise.start(ctx.layout, spec.name, spec.argv(ctx), ctx.env)
+    env = dict(ctx.env, **spec.env(ctx)) if spec.env else ctx.env
+    pid = supervise.start(ctx.layout, spec.name, spec.argv(ctx), env)
     port = spec.port_number(ctx.ports)
     ctx.say(f"started {spec.name} (pid {pid}" + (f", 127.0.0.1:{port})" if port else ")"))
     return pid
 
 
 def up(state_dir: Path, *, port_base: int | None = None, config: str | None = None,
-       workers: int = 2, threads: int = 4, timeout: float = 60.0,
+       workers: int = 2, threads: int = 4, timeout: float = 60.0, devcluster: bool = True,
        say: Callable[[str], None] = print) -> Context:
     """Bring the cloud up (or complete it); on failure stop what this run started."""
     started_at = time.monotonic()
@@ -42,16 +43,18 @@ def up(state_dir: Path, *, port_base: int | None = None, config: str | None = No
     ports = choose_ports(layout, port_base)
     conf.install_site_config(layout, config)
     conf.write_base_settings(layout, ports)
-    write_json(layout.deploy_json, {"port_base": ports.base, "workers": workers,
-                                    "threads": threads})
     ctx = Context(layout=layout, ports=ports, env=child_env(layout), workers=workers,
-                  threads=threads, say=say)
+                  threads=threads, devcluster=devcluster, say=say)
+    processes = [spec for spec in PROCESSES if spec.enabled(ctx)]
+    write_json(layout.deploy_json, {
+        "port_base": ports.base, "workers": workers, "threads": threads,
+        "disabled": [spec.name for spec in PROCESSES if spec not in processes]})
     ctx.demo = read_json(layout.demo_json)
     ctx.settings = conf.check_settings(layout, ctx.env)
 
-    live = {spec.name: supervise.owned_pid(layout, spec.name) for spec in PROCESSES}
-    to_start = [spec for spec in PROCESSES if live[spec.name] is None]
-    for spec in PROCESSES:
+    live = {spec.name: supervise.owned_pid(layout, spec.name) for spec in processes}
+    to_start = [spec for spec in processes if live[spec.name] is None]
+    for spec in processes:
         if live[spec.name] is not None:
             say(f"{spec.name} already runs (pid {live[spec.name]})")
     preflight.check_ports({spec.name: spec.port_number(ports) for spec in to_start
@@ -60,20 +63,20 @@ def up(state_dir: Path, *, port_base: int | None = None, config: str | None = No
 
     started: list[str] = []
     try:
-        for step in BOOTSTRAP:
-            step.run(ctx)
+        run_bootstrap(ctx, "before")
         if ctx.tokens and conf.write_service_tokens(layout, ctx.tokens):
             # Running services read their token at start: restart those that need it.
-            for spec in PROCESSES:
+            for spec in processes:
                 if live[spec.name] is not None and spec.needs_restart_on_new_tokens:
                     supervise.stop(layout, spec.name)
                     say(f"restarting {spec.name} for its new service token")
                     to_start.append(spec)
-        for spec in PROCESSES:
+        for spec in processes:
             if spec in to_start:
                 _start(ctx, spec)
                 started.append(spec.name)
-        wait_healthy(layout, ports, PROCESSES, timeout)
+        wait_healthy(layout, ports, processes, timeout)
+        run_bootstrap(ctx, "after")
         if ctx.demo.get("password"):
             write_client_configs(layout, ports, ctx.demo)
     except BaseException:
@@ -107,9 +110,12 @@ def status(state_dir: Path, *, port_base: int | None = None) -> list[dict[str, A
     ports = choose_ports(layout, port_base)
     rows = []
     specs = {spec.name: spec for spec in PROCESSES}
+    disabled = set(read_json(layout.deploy_json).get("disabled", []))
     for name in known_names(layout):
         spec = specs.get(name)
         pid = supervise.owned_pid(layout, name)
+        if pid is None and name in disabled:
+            continue
         port = spec.port_number(ports) if spec else None
         if pid is None:
             health = "-"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 
 from snf_deploy import DeployError
 from snf_deploy.processes import ProcessSpec
@@ -12,19 +10,10 @@ from snf_deploy.state import Layout, Ports
 from snf_deploy.supervise import log_tail, owned_pid
 
 
-def probe(url: str, timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
 def healthy(layout: Layout, ports: Ports, spec: ProcessSpec) -> bool:
     if owned_pid(layout, spec.name) is None:
         return False
-    url = spec.health_url(ports)
-    return probe(url) if url else True
+    return spec.probe(layout, ports) if spec.probe else True
 
 
 def wait_healthy(layout: Layout, ports: Ports, specs: list[ProcessSpec], timeout: float) -> None:
@@ -36,14 +25,15 @@ def wait_healthy(layout: Layout, ports: Ports, specs: list[ProcessSpec], timeout
             if owned_pid(layout, spec.name) is None:
                 raise DeployError(f"{spec.name} exited while starting; last lines of "
                                   f"{layout.log_file(spec.name)}:\n{log_tail(layout, spec.name)}")
-            url = spec.health_url(ports)
-            if url is None or probe(url, timeout=1.0):
+            if spec.probe is None or spec.probe(layout, ports):
                 pending.remove(spec)
         if not pending:
             return
         if time.monotonic() > deadline:
             spec = pending[0]
-            raise DeployError(f"{spec.name} did not answer {spec.health_url(ports)} within "
-                              f"{timeout:.0f}s; last lines of {layout.log_file(spec.name)}:\n"
+            port = spec.port_number(ports)
+            raise DeployError(f"{spec.name} did not answer {spec.probe_what}"
+                              + (f" ({port})" if port else "") + f" within {timeout:.0f}s; "
+                              f"last lines of {layout.log_file(spec.name)}:\n"
                               f"{log_tail(layout, spec.name)}")
         time.sleep(0.1)

@@ -25,18 +25,18 @@ def workdir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def processes_bound_to(base: int) -> list[int]:
-    """Pids of every process whose command line binds one of our ports (ours or leaked)."""
-    marks = [f"127.0.0.1:{base + i}" for i in range(5)]
+def processes_of(state: Path) -> list[int]:
+    """Pids of every live process started for this state dir (its SNF_STATE_DIR), leaked or not."""
+    mark = f"SNF_STATE_DIR={state}".encode()
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(mark in args for mark in marks):
+        if mark in environ and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
 
@@ -85,14 +85,15 @@ def test_up_status_second_up_and_down(workdir, parts):
         assert {row["name"]: row["pid"] for row in status_rows(state)} == pids
         assert all(f"{name} already runs (pid {pid})" in second.stdout
                    for name, pid in pids.items())
-        assert sorted(processes_bound_to(base)) == sorted(
-            p for p in processes_bound_to(base) if os.getpgid(p) in pids.values())
+        # No duplicates: every process of this cloud belongs to one of the first up's groups.
+        assert processes_of(state)
+        assert all(os.getpgid(pid) in pids.values() for pid in processes_of(state))
 
         down = snf_deploy("down", "--state-dir", str(state))
         assert down.returncode == 0, down.stderr
         assert not any(alive(pid) for pid in pids.values())
-        assert processes_bound_to(base) == []
-        assert all(port_free(base + i) for i in range(3))
+        assert processes_of(state) == []
+        assert all(port_free(base + i) for i in range(4))
         assert not list((state / "run").glob("*.pid"))
         status = snf_deploy("status", "--state-dir", str(state))
         assert status.returncode == 3 and "stopped" in status.stdout
@@ -107,7 +108,7 @@ class _nothing:
 
 
 def assert_nothing_left(state: Path, base: int) -> None:
-    assert processes_bound_to(base) == []
+    assert processes_of(state) == []
     assert not list((state / "run").glob("*.pid")) if (state / "run").exists() else True
 
 
