@@ -149,9 +149,14 @@ class DirtyBlocks:
                 block = self._block(index)
                 block[lo:hi] = data[pos - offset:stop - offset] if data is not None else bytes(hi - lo)
             pos = stop
-        while len(self.dirty) > self.max_dirty:
-            index, block = self.dirty.popitem(last=False)
-            self.volume.write(index * bs, bytes(block))
+        if len(self.dirty) > self.max_dirty:
+            while len(self.dirty) > self.max_dirty:
+                index, block = self.dirty.popitem(last=False)
+                self.volume.write(index * bs, bytes(block))
+            # Save the map at once: a stored block only the server's memory points at
+            # would look unreferenced to the garbage collector (archipelago.gc).
+            self.follow_growth()
+            self.volume.flush()
 
     def follow_growth(self) -> None:
         """Adopt a size the stored map grew to (the provider's `grow` while attached),

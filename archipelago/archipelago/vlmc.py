@@ -88,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
             else:
                 with open(args.file, "wb") as out:
                     volumes.export_volume(store, args.name, out)
+        elif cmd == "gc":
+            from archipelago import gc
+
+            referenced = gc.read_referenced(args.referenced) if args.referenced else set()
+            report = gc.collect(store, grace_seconds=args.grace, referenced=referenced,
+                                dry_run=args.dry_run)
+            _print_json(report.as_dict())
         elif cmd == "import":
             if args.file == "-":
                 volumes.import_volume(store, args.name, sys.stdin.buffer, args.block_size)
@@ -138,14 +145,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help='source file ("-": stdin)')
     p.add_argument("name")
     p.add_argument("--block-size", type=parse_size, default=hashing.BLOCK_SIZE_BYTES)
+    p = sub.add_parser("gc", help="delete blocks no map references (after a grace period)")
+    p.add_argument("--dry-run", action="store_true", help="report, delete nothing")
+    p.add_argument("--grace", type=float, default=86400.0,
+                   help="seconds a block stays unreferenced before deletion (default a day)")
+    p.add_argument("--referenced", help="file of block names others keep (Pithos), "
+                                        'a JSON list or one per line ("-": stdin)')
     return parser
+
+
+def _gc_refused() -> type[Exception]:
+    from archipelago.gc import GcRefused
+
+    return GcRefused
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (VolumeError, BlockStoreError, OSError, ValueError, KeyError) as exc:
+    except (VolumeError, BlockStoreError, OSError, ValueError, KeyError, _gc_refused()) as exc:
         kind = type(exc).__name__
         print(f"vlmc: {kind}: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, mapper.VolumeNotFound) else 1

@@ -13,11 +13,11 @@ copied, never data.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from archipelago import mapper
 from archipelago.blockstore.base import BlockNotFound, BlockStore
+from archipelago.hashmaps import parse_hashmap
 from archipelago.mapper import VolumeError
 from snf_common import hashing
 
@@ -46,19 +46,6 @@ def parse_origin(text: str | None, size_text: str | None = None) -> Origin:
             raise VolumeError(f"origin_size {size_text!r} is not a number of bytes")
         return Origin("hashmap", text, int(size_text))
     return Origin("volume", text)
-
-
-def parse_hashmap(data: bytes) -> list[str]:
-    """Block names of a stored Pithos map: JSON (a list, or {"hashes": [...]}) or
-    concatenated raw sha256 digests (Pithos' and Archipelago v0's format)."""
-    if data.lstrip()[:1] in (b"[", b"{"):
-        doc = json.loads(data)
-        if isinstance(doc, dict):
-            doc = doc.get("hashes") or doc.get("blocks") or []
-        return [str(h) for h in doc]
-    if len(data) % 32:
-        raise VolumeError("map is neither JSON nor raw 32-byte digests")
-    return [data[i:i + 32].hex() for i in range(0, len(data), 32)]
 
 
 def read_hashmap(store: BlockStore, origin: Origin) -> list[str]:

@@ -173,10 +173,11 @@ def test_dirty_cache_evicts_and_follows_growth(store, image, tmp_path):
             for i in range(4):
                 client.write(i * BS + 1, b"q")
             # more dirty blocks than the cache holds: the oldest block reached the store
-            # (the map itself is saved on flush)
+            # and the stored map points at it (so the garbage collector sees it)
             first = bytearray(image[:BS])
             first[1:2] = b"q"
             assert store.has_blocks([hashing.block_hash_hex(bytes(first))])
+            assert mapper.load(store, "vm2").hashes[0] == hashing.block_hash(bytes(first))
             last = bytearray(image[3 * BS:4 * BS])
             last[1:2] = b"q"
             assert not store.has_blocks([hashing.block_hash_hex(bytes(last))])
