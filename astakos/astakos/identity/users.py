@@ -65,6 +65,15 @@ def _on_user_created(user: User) -> None:
     ensure_base_project(user)
 
 
+def _on_state_changed(user: User) -> None:
+    # Member limits follow the account state (0 while inactive): resync its projects.
+    from astakos.projects.models import Project
+    from astakos.projects.quotas import sync_project
+
+    for project in Project.objects.filter(memberships__user=user).distinct():
+        sync_project(project)
+
+
 def signup_state(email: str, module: str = "local") -> tuple[str, str]:
     """(initial state, accepted policy) of a new sign-up through `module`."""
     from django.conf import settings
@@ -108,6 +117,7 @@ def verify_email(user: User) -> User:
     if user.state == UserState.ACTIVE:
         user.moderated_at = timezone.now()
     user.save()
+    _on_state_changed(user)
     return user
 
 
@@ -121,6 +131,7 @@ def accept(user: User) -> User:
     user.moderated_at = timezone.now()
     user.email_verified = True
     user.save()
+    _on_state_changed(user)
     log.info("user %s accepted", user.uuid)
     return user
 
@@ -132,6 +143,7 @@ def reject(user: User, reason: str = "") -> User:
     user.rejected_reason = reason
     user.moderated_at = timezone.now()
     user.save()
+    _on_state_changed(user)
     return user
 
 
@@ -143,6 +155,7 @@ def activate(user: User) -> User:
         user.moderated_at = timezone.now()
         user.accepted_policy = "manual"
     user.save()
+    _on_state_changed(user)
     log.info("user %s activated", user.uuid)
     return user
 
@@ -157,6 +170,7 @@ def deactivate(user: User, reason: str = "") -> User:
         user.deactivated_at = timezone.now()
         user.save()
         revoke_all(user)
+        _on_state_changed(user)
     log.info("user %s deactivated", user.uuid)
     return user
 

@@ -52,6 +52,9 @@ def test_signup_verify_login_shows_token(browser):
     page = browser.get("/ui/profile").content.decode()
     token = re.search(r'id="api-token">([^<]+)<', page).group(1)
     assert tokens.lookup(token).user == user
+    # Verification activated the base project's quotas: applying for a project works.
+    response = post(browser, "/ui/projects/apply", {"name": "bob-lab"})
+    assert response.status_code == 302, response.content[:300]
 
 
 def test_forged_verification_link_does_nothing(browser):
