@@ -1,5 +1,5 @@
 import sys
 
-from archipelago.extstorage.provider import main
+from archipelago.extprovider.provider import main
 
 sys.exit(main())

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from archipelago import mapper
 from archipelago.blockstore import BlockStore, BlockStoreError, open_blockstore
 from archipelago.blockstore.config import parse_blockstore_spec
-from archipelago.extstorage import attach as attaching
-from archipelago.extstorage.origin import check_origin, create_volume, parse_origin
+from archipelago.extprovider import attach as attaching
+from archipelago.extprovider.origin import check_origin, create_volume, parse_origin
 from archipelago.mapper import VolumeError
 
 DEFAULT_CONFIG_FILE = "/etc/archipelago/blockstore.json"
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     argv = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if env is None else env
     if not argv or argv[0] not in VERBS or argv[0] in ("-h", "--help"):
-        print(f"usage: python3 -m archipelago.extstorage {{{','.join(VERBS)}}} "
+        print(f"usage: python3 -m archipelago.extprovider {{{','.join(VERBS)}}} "
               "(input in Ganeti's VOL_* and EXTP_* variables)", file=sys.stderr)
         return 2
     verb = argv[0]

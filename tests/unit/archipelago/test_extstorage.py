@@ -15,8 +15,8 @@ import pytest
 
 from archipelago import mapper, volumes
 from archipelago.blockstore.filesystem import FilesystemBlockStore
-from archipelago.extstorage.origin import parse_origin
-from archipelago.extstorage.provider import volume_metadata
+from archipelago.extprovider.origin import parse_origin
+from archipelago.extprovider.provider import volume_metadata
 from archipelago.nbd import NbdClient
 from snf_common import hashing
 
