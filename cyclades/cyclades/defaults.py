@@ -7,6 +7,7 @@ APPS: list[str] = [
     "cyclades.images",
     "cyclades.compute",
     "cyclades.updates",
+    "cyclades.network",
 ]
 
 FAULT_FORMATS: list[tuple[str, str]] = []
@@ -47,4 +48,25 @@ SETTINGS = [
     Setting("CYCLADES_MAX_PERSONALITY_BYTES", int, 10240, "Size of one injected file."),
     Setting("CYCLADES_MAX_KEYPAIRS", int, 100, "Key pairs per user."),
     Setting("CYCLADES_LIST_LIMIT", int, 1000, "Most items one list page returns."),
+    # -- network service (cyclades.network) --
+    Setting("CYCLADES_NETWORK_FLAVORS", dict, {
+        "CUSTOM": {"mode": "bridged", "link": "snfbr0", "mac_prefix": "aa:00:00", "tags": []},
+        "IP_LESS_ROUTED": {"mode": "routed", "link": "snf_public", "mac_prefix": "aa:00:00",
+                           "tags": ["ip-less-routed"]},
+        "MAC_FILTERED": {"mode": "bridged", "link": "snfbr0", "mac_prefix": "pool",
+                         "tags": ["private-filtered"]},
+        "PHYSICAL_VLAN": {"mode": "bridged", "link": "pool", "mac_prefix": "aa:00:00",
+                          "tags": ["physical-vlan"]}},
+            "Ganeti NIC parameters per network flavor; 'pool' takes a value per network."),
+    Setting("CYCLADES_API_NETWORK_FLAVORS", list, ["MAC_FILTERED"],
+            "Network flavors users may create through the API (admins: all)."),
+    Setting("CYCLADES_MAC_PREFIX_POOL", dict, {"base": "aa:00:01", "size": 4095},
+            "MAC prefixes handed to MAC_FILTERED networks: first prefix and how many."),
+    Setting("CYCLADES_BRIDGE_POOL", dict, {"base": "prv", "size": 100, "offset": 1},
+            "Bridges handed to PHYSICAL_VLAN networks: <base><offset..offset+size-1>."),
+    Setting("CYCLADES_NETWORK_NAME_PREFIX", str, "snf-net-",
+            "Ganeti network names are <prefix><network id>."),
+    Setting("CYCLADES_NETWORK_PLACEHOLDER_CIDR", str, "192.0.2.0/24",
+            "IPv4 range given to Ganeti for a network without an IPv4 subnet."),
+    Setting("CYCLADES_MAX_PORTS_PER_SERVER", int, 8, "NICs per server (Ganeti's limit)."),
 ]

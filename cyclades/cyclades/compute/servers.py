@@ -34,6 +34,7 @@ from cyclades.compute.models import (
     ServerMetadata,
     ServerNic,
 )
+from cyclades.network import ports as network_ports
 from snf_common.credentials import Credentials
 from snf_common.faults import BadRequest, ServiceUnavailable
 
@@ -197,6 +198,7 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
             "mode": 0o600, "contents": base64.b64encode(keys.encode()).decode()}]
     project = project or credentials.project_id or credentials.user_id
     networks = networks or [settings.CYCLADES_DEFAULT_NETWORK]
+    nic_plans = network_ports.plan_server_nics(credentials, networks)   # 4xx before quota
     provisions = quotas.flavor_provisions(flavor, running=True)
     allocator.refresh_stale(flavor)
     probe = Server(owner=credentials.user_id, project=project)
@@ -212,14 +214,13 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
                 image_id=image.snapshot()["id"], image=image.snapshot(),
                 key_names=[k.name for k in keypairs], personality=personality,
                 operstate="BUILD", task="CREATE", backend=backend)
-            ServerNic.objects.bulk_create([
-                ServerNic(server=server, index=i, name=jobs.nic_name(server.id, i),
-                          network_id=net) for i, net in enumerate(networks)])
+            nics, new_networks = network_ports.create_server_nics(server, nic_plans)
             ServerMetadata.objects.bulk_create([
                 ServerMetadata(server=server, key=k, value=v) for k, v in metadata.items()])
             commissions.record(serial, server, "CREATE", provisions)
             entry = ServerAction.objects.create(server=server, action="CREATE")
-            call = partial(_create_call, password=password, nic_count=len(networks))
+            call = partial(_create_call, password=password, nic_count=len(networks),
+                           nics=nics, new_networks=new_networks)
             transaction.on_commit(partial(_submit, server.id, entry.id, "CREATE", call))
     except Exception:
         commissions.reject_now(serial)
@@ -230,9 +231,17 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
     return server, password
 
 
-def _create_call(rapi: Any, server: Server, *, password: str, nic_count: int) -> int:
-    return rapi.create_instance(jobs.create_body(server, password=password,
-                                                 nic_count=nic_count))
+def _create_call(rapi: Any, server: Server, *, password: str, nic_count: int,
+                 nics: list | None = None, new_networks: list | None = None) -> int:
+    body = jobs.create_body(server, password=password, nic_count=nic_count)
+    if nics is not None:
+        body["nics"] = nics
+    # Networks this backend does not have yet go first; the create waits for them.
+    depends = [job for network_id in new_networks or []
+               for job in network_ports.submit_network(rapi, network_id, server.backend_id)]
+    if depends:
+        body["depends"] = [[job, ["success"]] for job in depends]
+    return rapi.create_instance(body)
 
 
 # -- actions ----------------------------------------------------------------------------
@@ -329,6 +338,7 @@ def mark_destroyed(server: Server) -> None:
     server.task, server.task_job_id = "", None
     server.save()
     ServerNic.objects.filter(server=server).update(state="DOWN")
+    network_ports.server_destroyed(server)
 
 
 def rename(server: Server, *, name: str) -> Server:

@@ -41,7 +41,12 @@ def apply(message: OpStatus | NetworkStatus | BuildProgress) -> int | None:
         return instance.process_op_status(message)
     if isinstance(message, BuildProgress):
         return instance.process_build_progress(message)
-    log.info("ignoring %s message (no network service yet)", message.type)
+    if isinstance(message, NetworkStatus):
+        from cyclades.updates.handlers import network
+
+        network.process_network_status(message)
+        return None
+    log.info("ignoring %s message", message.type)
     return None
 
 

@@ -135,7 +135,7 @@ def _image_for(request: HttpRequest, image_ref: Any) -> SystemImage:
     return image
 
 
-def _networks(raw: Any) -> list[str]:
+def _networks(raw: Any) -> list[dict[str, str]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -145,11 +145,12 @@ def _networks(raw: Any) -> list[str]:
     for item in raw:
         if not isinstance(item, dict):
             raise BadRequest("Each network must be an object.")
-        if "port" in item:
-            raise BadRequest("Booting on a port is not supported yet.")
+        if item.get("port"):
+            result.append({"port": str(item["port"])})
+            continue
         if not isinstance(item.get("uuid"), str) or not item["uuid"]:
-            raise BadRequest("Each network needs a uuid.")
-        result.append(item["uuid"])
+            raise BadRequest("Each network needs a uuid or a port.")
+        result.append({k: str(item[k]) for k in ("uuid", "fixed_ip") if item.get(k)})
     if len(result) > 8:
         raise BadRequest("At most 8 networks per server.")
     return result

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cyclades.backends.ganeti.rapi import RapiError
-from snf_common.ganeti_events import OpStatus, event_time_now
+from snf_common.ganeti_events import NetworkStatus, OpStatus, event_time_now
 
 OPCODES = {"create": "OP_INSTANCE_CREATE", "startup": "OP_INSTANCE_STARTUP",
            "shutdown": "OP_INSTANCE_SHUTDOWN", "reboot": "OP_INSTANCE_REBOOT",
            "remove": "OP_INSTANCE_REMOVE", "modify": "OP_INSTANCE_SET_PARAMS"}
+NETWORK_OPCODES = {"network_add": "OP_NETWORK_ADD", "network_connect": "OP_NETWORK_CONNECT",
+                   "network_disconnect": "OP_NETWORK_DISCONNECT",
+                   "network_remove": "OP_NETWORK_REMOVE"}
 
 
 @dataclass
@@ -36,6 +39,7 @@ class FakeCluster:
         "name": "node1", "offline": False, "drained": False, "mfree": 16384, "mtotal": 32768,
         "dfree": 500_000, "dtotal": 1_000_000, "ctotal": 8, "pinst_list": []}])
     instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[int, FakeJob] = field(default_factory=dict)
     pending: list[int] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)   # kind -> error message
@@ -57,6 +61,9 @@ class FakeCluster:
         messages: list[OpStatus] = []
         while self.pending:
             job = self.jobs[self.pending.pop(0)]
+            if job.kind in NETWORK_OPCODES:
+                messages.extend(self._run_network_job(job))
+                continue
             opcode = OPCODES.get(job.kind)
             if opcode:
                 messages.append(OpStatus(instance=job.instance, operation=opcode,
@@ -82,12 +89,58 @@ class FakeCluster:
                     job_fields={"beparams": job.body.get("beparams", {})}, **extra))
         return messages
 
+    def _run_network_job(self, job: FakeJob) -> list[NetworkStatus]:
+        opcode = NETWORK_OPCODES[job.kind]
+        common = {"network": job.instance, "operation": opcode, "jobId": job.id,
+                  "cluster": self.name}
+        messages = [NetworkStatus(status="running", event_time=event_time_now(), **common)]
+        error = self.failures.pop(job.kind, None)
+        net = self.networks.get(job.instance)
+        if error is None and job.kind != "network_add" and net is None:
+            error = f"Network '{job.instance}' not found"
+        if error is None and job.kind == "network_add" and net is not None:
+            error = f"Network '{job.instance}' already exists"
+        if error is None and job.kind == "network_remove" and net["groups"]:
+            error = f"Network '{job.instance}' is still connected"
+        if error is None and job.kind == "network_disconnect" and any(
+                n.get("network") == job.instance for i in self.instances.values()
+                for n in i["nics"]):
+            error = f"Network '{job.instance}' is in use by instances"
+        if error:
+            job.status, job.result = "error", [["OpPrereqError", [error]]]
+        else:
+            job.status = "success"
+            if job.kind == "network_add":
+                self.networks[job.instance] = {**job.body, "name": job.instance, "groups": []}
+            elif job.kind == "network_connect":
+                net["groups"] = [[job.body.get("group_name") or "default",
+                                  job.body["network_mode"], job.body["network_link"]]]
+            elif job.kind == "network_disconnect":
+                net["groups"] = []
+            else:
+                del self.networks[job.instance]
+        messages.append(NetworkStatus(status=job.status, event_time=event_time_now(),
+                                      logmsg=error, result=job.result, **common))
+        return messages
+
+    def _modify_nics(self, instance: dict[str, Any], actions: list) -> None:
+        for action in actions:
+            if action[0] == "add":
+                params = action[-1]
+                instance["nics"].append({
+                    "name": params.get("name"), "network": params.get("network"),
+                    "ip": params.get("ip"), "mode": params.get("mode"),
+                    "link": params.get("link"),
+                    "mac": params.get("mac") or f"aa:00:00:ff:{len(instance['nics']):02x}:01"})
+            elif action[0] == "remove":
+                instance["nics"] = [n for n in instance["nics"] if n["name"] != action[1]]
+
     def _apply(self, job: FakeJob) -> None:
         if job.kind == "create":
             body = job.body
             nics = [{"name": n.get("name", f"nic-{i}"), "network": n.get("network"),
                      "ip": n.get("ip") or f"10.0.0.{len(self.instances) + 2}",
-                     "mac": f"aa:00:00:00:{len(self.instances):02x}:{i:02x}",
+                     "mac": n.get("mac") or f"aa:00:00:00:{len(self.instances):02x}:{i:02x}",
                      "mode": n.get("mode"), "link": n.get("link")}
                     for i, n in enumerate(body.get("nics", []))]
             disks = [{"name": d.get("name"), "size": d["size"]} for d in body.get("disks", [])]
@@ -105,12 +158,29 @@ class FakeCluster:
             del self.instances[job.instance]
         elif job.kind == "modify":
             self.instances[job.instance]["beparams"].update(job.body.get("beparams", {}))
+            self._modify_nics(self.instances[job.instance], job.body.get("nics", []))
+            self._modify_disks(self.instances[job.instance], job.body.get("disks") or [])
         elif job.kind == "add_tags":
             self.instances[job.instance]["tags"].extend(job.body["tags"])
         elif job.kind == "delete_tags":
             tags = self.instances[job.instance]["tags"]
             self.instances[job.instance]["tags"] = [t for t in tags
                                                     if t not in job.body["tags"]]
+
+
+    @staticmethod
+    def _modify_disks(instance: dict[str, Any], actions: list) -> None:
+        """RAPI disk modifications: ["add", {size, name, ...}] / ["remove", ident, {}]."""
+        for action in actions:
+            if action[0] == "add":
+                spec = action[-1]
+                instance["disks"].append({"name": spec.get("name"), "size": spec["size"],
+                                          "uuid": f"disk-uuid-{len(instance['disks'])}-"
+                                                  f"{spec.get('name')}"})
+            elif action[0] == "remove":
+                ident = str(action[1])
+                instance["disks"] = [d for i, d in enumerate(instance["disks"])
+                                     if ident not in (str(i), d.get("name"), d.get("uuid"))]
 
 
 CLUSTERS: dict[str, FakeCluster] = {}
@@ -187,6 +257,32 @@ class FakeRapiClient:
 
     def delete_tags(self, name: str, tags: list[str]) -> int:
         return self.cluster.submit("delete_tags", name, {"tags": tags})
+
+    def groups(self) -> list[dict[str, Any]]:
+        self._check()
+        return [{"name": "default", "uri": "/2/groups/default"}]
+
+    def networks(self) -> list[dict[str, Any]]:
+        self._check()
+        return [{"name": n["name"], "network": n.get("network"),
+                 "mac_prefix": n.get("mac_prefix"), "group_list": list(n["groups"]),
+                 "inst_list": [i["name"] for i in self.cluster.instances.values()
+                               if any(x.get("network") == n["name"] for x in i["nics"])],
+                 "tags": list(n.get("tags", []))}
+                for n in self.cluster.networks.values()]
+
+    def create_network(self, body: dict[str, Any]) -> int:
+        return self.cluster.submit("network_add", body["network_name"], body)
+
+    def connect_network(self, name: str, *, group: str | None, mode: str, link: str) -> int:
+        return self.cluster.submit("network_connect", name, {
+            "group_name": group, "network_mode": mode, "network_link": link})
+
+    def disconnect_network(self, name: str, *, group: str | None) -> int:
+        return self.cluster.submit("network_disconnect", name, {"group_name": group})
+
+    def delete_network(self, name: str) -> int:
+        return self.cluster.submit("network_remove", name)
 
 
 def _rapi_view(instance: dict[str, Any]) -> dict[str, Any]:

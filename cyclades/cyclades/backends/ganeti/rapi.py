@@ -130,6 +130,31 @@ class RapiClient:
         return self._job(self._call("DELETE", f"/2/instances/{self._name(name)}/tags",
                                     params=[("tag", t) for t in tags]))
 
+    # -- networks (cyclades.network) ----------------------------------------------------
+    def groups(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/2/groups")
+
+    def networks(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/2/networks", params=[("bulk", "1")])
+
+    def create_network(self, body: dict[str, Any]) -> int:
+        return self._job(self._call("POST", "/2/networks", body={"__version__": 1, **body}))
+
+    def connect_network(self, name: str, *, group: str | None, mode: str, link: str) -> int:
+        body: dict[str, Any] = {"network_mode": mode, "network_link": link,
+                                "conflicts_check": False}
+        if group:
+            body["group_name"] = group
+        return self._job(self._call("PUT", f"/2/networks/{self._name(name)}/connect", body=body))
+
+    def disconnect_network(self, name: str, *, group: str | None) -> int:
+        body = {"group_name": group} if group else {}
+        return self._job(self._call("PUT", f"/2/networks/{self._name(name)}/disconnect",
+                                    body=body))
+
+    def delete_network(self, name: str) -> int:
+        return self._job(self._call("DELETE", f"/2/networks/{self._name(name)}"))
+
 
 def _explain(response: requests.Response) -> str:
     try:

@@ -19,6 +19,7 @@ from cyclades import quotas
 from cyclades.backends.ganeti import jobs
 from cyclades.compute import commissions, states
 from cyclades.compute.models import Server, ServerAction, ServerNic
+from cyclades.network import ports as network_updates
 from snf_common.ganeti_events import FINAL_STATUSES, BuildProgress, OpStatus
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def process_op_status(message: OpStatus) -> int | None:
         if message.status in FINAL_STATUSES:
             _apply_final(server, message)
         server.save()
+        network_updates.apply_server_update(server, message)   # ports follow the NICs
     return server.id
 
 
