@@ -7,6 +7,7 @@ APPS: list[str] = [
     "cyclades.images",
     "cyclades.compute",
     "cyclades.updates",
+    "cyclades.volume",
     "cyclades.network",
 ]
 
@@ -48,6 +49,14 @@ SETTINGS = [
     Setting("CYCLADES_MAX_PERSONALITY_BYTES", int, 10240, "Size of one injected file."),
     Setting("CYCLADES_MAX_KEYPAIRS", int, 100, "Key pairs per user."),
     Setting("CYCLADES_LIST_LIMIT", int, 1000, "Most items one list page returns."),
+    Setting("CYCLADES_VOLUME_MAX_SIZE_GIB", int, 1024, "Largest volume a user may create."),
+    Setting("CYCLADES_DEFAULT_VOLUME_TYPE", str, "",
+            "Volume type name used when a create names none ('' = the first live type)."),
+    Setting("CYCLADES_DETACHABLE_DISK_TEMPLATES", list, ["ext_archipelago", "ext_vlmc"],
+            "Volume disk templates whose data survives a detach (others refuse detach)."),
+    Setting("CYCLADES_ARCHIPELAGO_BLOCKSTORE", str, "",
+            "Archipelago block store spec (as vlmc --store) shared with the Ganeti nodes; "
+            "needed for snapshots of ext_archipelago volumes ('' = snapshots unsupported)."),
     # -- network service (cyclades.network) --
     Setting("CYCLADES_NETWORK_FLAVORS", dict, {
         "CUSTOM": {"mode": "bridged", "link": "snfbr0", "mac_prefix": "aa:00:00", "tags": []},

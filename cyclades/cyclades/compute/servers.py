@@ -35,6 +35,7 @@ from cyclades.compute.models import (
     ServerNic,
 )
 from cyclades.network import ports as network_ports
+from cyclades.volume import volumes as volume_service
 from snf_common.credentials import Credentials
 from snf_common.faults import BadRequest, ServiceUnavailable
 
@@ -217,6 +218,8 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
             nics, new_networks = network_ports.create_server_nics(server, nic_plans)
             ServerMetadata.objects.bulk_create([
                 ServerMetadata(server=server, key=k, value=v) for k, v in metadata.items()])
+            if flavor.disk:
+                volume_service.create_boot_volume(server)   # the root disk, as a Volume
             commissions.record(serial, server, "CREATE", provisions)
             entry = ServerAction.objects.create(server=server, action="CREATE")
             call = partial(_create_call, password=password, nic_count=len(networks),

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from cyclades.api.compute_v2 import versions as compute_versions
+from cyclades.api.volume_v3 import versions as volume_versions
 from snf_common.django.health import healthz
 
 urlpatterns = [
@@ -9,6 +10,10 @@ urlpatterns = [
     path("compute/", compute_versions.root),
     path("compute/v2.1", compute_versions.v21),
     path("compute/v2.1/", include("cyclades.api.compute_v2.urls")),
+    path("volume", volume_versions.root),
+    path("volume/", volume_versions.root),
+    path("volume/v3", volume_versions.v3),
+    path("volume/v3/", include("cyclades.api.volume_v3.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"

@@ -62,8 +62,8 @@ def test_flavor_image_server_commands(alice, backend):
 def test_service_definition(settings):
     settings.CYCLADES_BASE_URL = "http://127.0.0.1:8702"
     data = json.loads(run("service-definition"))
-    assert data["endpoints"] == [{"name": "nova", "type": "compute", "version": "v2.1",
-                                  "url": "http://127.0.0.1:8702/compute/v2.1"}]
+    assert {"name": "nova", "type": "compute", "version": "v2.1",
+            "url": "http://127.0.0.1:8702/compute/v2.1"} in data["endpoints"]
     names = {r["name"] for r in data["resources"]}
     assert {"cyclades.vm", "cyclades.total_cpu", "cyclades.cpu", "cyclades.total_ram",
             "cyclades.ram", "cyclades.disk", "cyclades.network.private",

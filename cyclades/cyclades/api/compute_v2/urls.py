@@ -12,6 +12,7 @@ from cyclades.api.compute_v2 import (
     metadata,
     servers,
     versions,
+    volume_attachments,
 )
 
 
@@ -27,6 +28,9 @@ urlpatterns = [
     path("servers/<str:server_id>", servers.item),
     path("servers/<str:server_id>/action", actions.action),
     path("servers/<str:server_id>/remote-consoles", actions.remote_consoles),
+    path("servers/<str:server_id>/os-volume_attachments", volume_attachments.collection),
+    path("servers/<str:server_id>/os-volume_attachments/<str:volume_id>",
+         volume_attachments.item),
     path("servers/<str:server_id>/metadata", metadata.collection),
     re_path(r"^servers/(?P<server_id>[^/]+)/metadata/(?P<key>.+)$", metadata.item),
     path("flavors", flavors.collection),

@@ -20,6 +20,7 @@ from cyclades.backends.ganeti import jobs
 from cyclades.compute import commissions, states
 from cyclades.compute.models import Server, ServerAction, ServerNic
 from cyclades.network import ports as network_updates
+from cyclades.updates.handlers import volume as volume_updates
 from snf_common.ganeti_events import FINAL_STATUSES, BuildProgress, OpStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def process_op_status(message: OpStatus) -> int | None:
         if server is None:
             return None
         event_at = event_datetime(message.event_time)
+        volume_updates.record_disks(server, message)   # names -> uuids: safe even when old
         if server.backend_time is not None and event_at <= server.backend_time:
             log.info("server %s: ignoring old event job %s %s %s", server.id, message.jobId,
                      message.operation, message.status)
@@ -65,6 +67,7 @@ def process_op_status(message: OpStatus) -> int | None:
                             for d in message.instance_disks]
         if message.status in FINAL_STATUSES:
             _apply_final(server, message)
+            volume_updates.apply_final(server, message)
         server.save()
         network_updates.apply_server_update(server, message)   # ports follow the NICs
     return server.id

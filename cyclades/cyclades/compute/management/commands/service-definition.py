@@ -16,6 +16,12 @@ def definition() -> dict:
         "endpoints": [
             {"name": "nova", "type": "compute", "version": "v2.1",
              "url": f"{base}/compute/v2.1"},
+            # Block storage (Cinder v3): clients look up either type; {project_id} is
+            # filled in per token by Astakos.
+            {"name": "cinderv3", "type": "volumev3", "version": "v3",
+             "url": f"{base}/volume/v3/{{project_id}}"},
+            {"name": "cinder", "type": "block-storage", "version": "v3",
+             "url": f"{base}/volume/v3/{{project_id}}"},
         ],
         "resources": [
             {"name": name, "unit": unit, "description": description,
