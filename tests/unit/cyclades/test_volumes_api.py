@@ -371,3 +371,36 @@ def test_snapshot_without_a_configured_store_is_a_clear_400(valice, archip_type,
     volume = valice.call("POST", "volumes", {"volume": {"size": 1}}).data["volume"]
     response = valice.call("POST", "snapshots", {"snapshot": {"volume_id": volume["id"]}})
     assert response.status_code == 400 and Snapshot.objects.count() == 0
+
+
+# -- admin commands -----------------------------------------------------------------------
+def test_admin_commands(valice):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def run(*args):
+        out = StringIO()
+        call_command(*args, stdout=out)
+        return out.getvalue()
+
+    created = json.loads(run("volume-type-create", "--name", "fast", "--disk-template",
+                             "ext_archipelago", "-o", "json"))
+    assert created["disk_template"] == "ext_archipelago"
+    with pytest.raises(CommandError):
+        run("volume-type-create", "--name", "bad", "--disk-template", "floppy")
+    with pytest.raises(CommandError):
+        run("volume-type-create", "--name", "fast", "--disk-template", "file")
+    assert [t["name"] for t in json.loads(run("volume-type-list", "-o", "json"))] == ["fast"]
+    volume = valice.call("POST", "volumes", {"volume": {"size": 3, "name": "v"}}).data["volume"]
+    listed = json.loads(run("volume-list", "-o", "json"))
+    assert listed == [{"id": volume["id"], "owner": "alice-uuid", "name": "v", "size": 3,
+                       "type": "fast", "status": "available", "server": None, "index": None,
+                       "boot": False}]
+    assert json.loads(run("volume-list", "--user", "bob-uuid", "-o", "json")) == []
+    shown = json.loads(run("volume-show", volume["id"], "-o", "json"))
+    assert shown["quota_held"] == 3 * GIB and shown["snapshots"] == []
+    assert "available" in run("volume-list")
+    with pytest.raises(CommandError):
+        run("volume-show", "not-a-uuid")
