@@ -1,6 +1,7 @@
 """The settings directory snf-deploy writes, and the checks made before anything starts."""
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,13 @@ def test_error_line_prefers_the_error_line():
     assert error_line("Traceback\n  x\nerror: bad setting: X: y\n\n") == "error: bad setting: X: y"
     assert error_line("first\nlast\n") == "last"
     assert error_line("") == "(no output)"
+
+
+def test_the_production_example_is_valid_for_every_service(lay):
+    example = Path(__file__).resolve().parents[3] / "deploy/conf/production.conf.example"
+    conf.write_base_settings(lay, Ports(9000))
+    conf.install_site_config(lay, str(example))
+    values = conf.check_settings(lay, child_env(lay))
+    assert values["pithos"]["PITHOS_DATABASE_URL"].startswith("postgresql://")
+    assert values["pithos"]["PITHOS_BLOCKSTORE"]["BACKEND"].endswith("RadosBlockStore")
+    assert values["cyclades"]["QUEUE_URL"].startswith("amqp://")
