@@ -8,7 +8,7 @@ PACKAGES=(
   postgresql-client
   qemu-utils e2fsprogs
   ceph-mon ceph-osd python3-rados
-  slapd ldap-utils libldap2-dev libsasl2-dev xmlsec1  # Astakos LDAP (python-ldap build) and SAML
+  slapd ldap-utils libldap2-dev libsasl2-dev gcc python3-dev xmlsec1  # Astakos LDAP (python-ldap builds from source) and SAML
   chromium  # the Astakos UI browser test (Playwright drives Debian's build)
   ganeti  # starts no daemon until a cluster is initialised (deploy/ganeti/setup-ganeti.sh)
 )
