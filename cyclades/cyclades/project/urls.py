@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from cyclades.api.compute_v2 import versions as compute_versions
+from cyclades.api.image_v2 import versions as image_versions
 from cyclades.api.volume_v3 import versions as volume_versions
 from snf_common.django.health import healthz
 
@@ -10,6 +11,13 @@ urlpatterns = [
     path("compute/", compute_versions.root),
     path("compute/v2.1", compute_versions.v21),
     path("compute/v2.1/", include("cyclades.api.compute_v2.urls")),
+    path("image", image_versions.root),
+    path("image/", image_versions.root),
+    path("image/versions", image_versions.versions),
+    path("image/v2", image_versions.versions),
+    path("image/v2/", include("cyclades.api.image_v2.urls")),
+    path("image/v1.0/", include("cyclades.api.image_v1.urls")),
+    path("image/v1/", include("cyclades.api.image_v1.urls")),
     path("volume", volume_versions.root),
     path("volume/", volume_versions.root),
     path("volume/v3", volume_versions.v3),

@@ -131,7 +131,7 @@ def image_brief(request: HttpRequest, image: Any) -> dict[str, Any]:
 
 def image_detail(request: HttpRequest, image: Any) -> dict[str, Any]:
     metadata = {str(k): str(v) for k, v in (image.properties or {}).items()}
-    return {**image_brief(request, image), "status": image.status, "progress": 100,
+    return {**image_brief(request, image), "status": image.status.upper(), "progress": 100,
             "created": isotime(image.created), "updated": isotime(image.updated),
             "minDisk": image.min_disk, "minRam": image.min_ram, "metadata": metadata,
             "OS-EXT-IMG-SIZE:size": image.size, "SNF:location": image.location,

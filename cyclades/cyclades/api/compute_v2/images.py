@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 
 from cyclades.api.compute_v2 import formats
 from cyclades.api.compute_v2.versions import compute_view
-from cyclades.images.models import SystemImage
+from cyclades.images import access as image_access
 from snf_common.faults import ItemNotFound
 
 
 def visible(request: HttpRequest):
-    return SystemImage.objects.filter(deleted=False).filter(
-        Q(public=True) | Q(owner=request.credentials.user_id))
+    """What the image service lists for this user (Glance's default listing)."""
+    return image_access.listed(request.credentials)
 
 
 @compute_view(("GET",))
@@ -35,7 +34,8 @@ def item(request: HttpRequest, image_id: str) -> JsonResponse:
         uuid.UUID(image_id)
     except ValueError:
         raise ItemNotFound(f"Image {image_id} not found.") from None
-    image = visible(request).filter(pk=image_id).first()
-    if image is None:
-        raise ItemNotFound(f"Image {image_id} not found.")
+    try:
+        image = image_access.image_for(request.credentials, image_id)
+    except ItemNotFound:
+        raise ItemNotFound(f"Image {image_id} not found.") from None
     return JsonResponse({"image": formats.image_detail(request, image)})

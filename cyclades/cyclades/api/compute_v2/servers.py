@@ -15,6 +15,7 @@ from cyclades.api.compute_v2 import formats
 from cyclades.api.compute_v2.versions import base_url, compute_view
 from cyclades.compute import access, servers
 from cyclades.compute.models import KeyPair, Server
+from cyclades.images import access as image_access
 from cyclades.images.models import SystemImage
 from snf_common.django.auth import json_body
 from snf_common.faults import BadRequest, ItemNotFound
@@ -123,16 +124,8 @@ def detail(request: HttpRequest) -> JsonResponse:
 
 
 def _image_for(request: HttpRequest, image_ref: Any) -> SystemImage:
-    if not isinstance(image_ref, str) or not image_ref:
-        raise BadRequest("imageRef is required (boot from volume is not supported yet).")
-    ref = image_ref.rstrip("/").rsplit("/", 1)[-1]
-    try:
-        image = SystemImage.objects.filter(pk=ref, deleted=False).first()
-    except Exception:  # not a UUID
-        image = None
-    if image is None or not (image.public or image.owner == request.credentials.user_id):
-        raise BadRequest(f"Invalid imageRef {image_ref}.")
-    return image
+    # The image service decides: owner, public/community, or an accepted member.
+    return image_access.image_for_boot(request.credentials, image_ref)
 
 
 def _networks(raw: Any) -> list[dict[str, str]]:

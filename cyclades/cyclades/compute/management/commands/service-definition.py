@@ -16,6 +16,8 @@ def definition() -> dict:
         "endpoints": [
             {"name": "nova", "type": "compute", "version": "v2.1",
              "url": f"{base}/compute/v2.1"},
+            # Image (Glance v2 + Plankton v1.0): the unversioned root, clients discover.
+            {"name": "glance", "type": "image", "version": "v2", "url": f"{base}/image"},
             # Block storage (Cinder v3): clients look up either type; {project_id} is
             # filled in per token by Astakos.
             {"name": "cinderv3", "type": "volumev3", "version": "v3",

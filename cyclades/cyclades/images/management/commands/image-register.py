@@ -7,7 +7,8 @@ from snf_common.django.commands import SnfCommand
 
 
 class Command(SnfCommand):
-    help = "Register an image snf-image can deploy (location = snf-image img_id)."
+    help = ("Register an image snf-image can deploy (location = snf-image img_id); users "
+            "register Pithos files through the Image API instead.")
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
@@ -35,7 +36,8 @@ class Command(SnfCommand):
             properties[key] = value
         fields = dict(name=options["name"], location=options["location"],
                       format=options["format"], properties=properties,
-                      public=not options["private"], owner=options["owner"],
+                      visibility="private" if options["private"] else "public",
+                      owner=options["owner"],
                       min_disk=options["min_disk"], min_ram=options["min_ram"])
         if options["image_id"]:
             fields["id"] = options["image_id"]
