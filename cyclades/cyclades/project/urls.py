@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from cyclades.api.compute_v2 import versions as compute_versions
+from cyclades.api.network_v2 import views as network_views
 from cyclades.api.image_v2 import versions as image_versions
 from cyclades.api.volume_v3 import versions as volume_versions
 from snf_common.django.health import healthz
@@ -11,6 +12,10 @@ urlpatterns = [
     path("compute/", compute_versions.root),
     path("compute/v2.1", compute_versions.v21),
     path("compute/v2.1/", include("cyclades.api.compute_v2.urls")),
+    path("network", network_views.versions),
+    path("network/", network_views.versions),
+    path("network/v2.0", network_views.v2),
+    path("network/v2.0/", include("cyclades.api.network_v2.urls")),
     path("image", image_versions.root),
     path("image/", image_versions.root),
     path("image/versions", image_versions.versions),

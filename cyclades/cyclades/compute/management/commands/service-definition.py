@@ -16,6 +16,8 @@ def definition() -> dict:
         "endpoints": [
             {"name": "nova", "type": "compute", "version": "v2.1",
              "url": f"{base}/compute/v2.1"},
+            # Network (Neutron v2.0): the SDK appends v2.0 and skips discovery.
+            {"name": "neutron", "type": "network", "version": "v2.0", "url": f"{base}/network"},
             # Image (Glance v2 + Plankton v1.0): the unversioned root, clients discover.
             {"name": "glance", "type": "image", "version": "v2", "url": f"{base}/image"},
             # Block storage (Cinder v3): clients look up either type; {project_id} is
