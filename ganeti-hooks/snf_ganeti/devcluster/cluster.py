@@ -456,9 +456,21 @@ class Cluster:
             return [[f"nic.{index}", "modify"]]
         raise prereq(f"Unknown NIC modification {verb!r}")
 
+    def _find_disk(self, inst: dict[str, Any], ident: Any) -> int:
+        for i, disk in enumerate(inst["disks"]):
+            if str(ident) in (str(i), disk.get("name"), disk["uuid"]):
+                return i
+        raise prereq(f"Disk {ident!r} not found", "unknown_entity")
+
     def _modify_disks(self, inst: dict[str, Any], action: list) -> list:
+        if isinstance(action, list) and len(action) in (2, 3) and action[0] == "remove":
+            # Ganeti's ["remove", index|name|uuid, {}]: the disk and its data go.
+            index = self._find_disk(inst, action[1])
+            self._remove_disk(inst, inst["disks"][index])
+            inst["disks"] = [d for i, d in enumerate(inst["disks"]) if i != index]
+            return [[f"disk/{index}", "remove"]]
         if not isinstance(action, list) or action[0] != "add":
-            raise prereq("Only disk 'add' modifications are supported")
+            raise prereq("Only disk 'add' and 'remove' modifications are supported")
         params = action[-1] if isinstance(action[-1], dict) else {}
         disk = self._disk_record(inst, params, len(inst["disks"]))
         inst["disks"] = [*inst["disks"], disk]
