@@ -9,6 +9,7 @@ APPS: list[str] = [
     "cyclades.updates",
     "cyclades.volume",
     "cyclades.network",
+    "cyclades.vmapi",
 ]
 
 FAULT_FORMATS: list[tuple[str, str]] = []
@@ -44,6 +45,8 @@ SETTINGS = [
             "Synnefo Account API of Astakos (commissions, quotas); '' = beside IDENTITY_URL."),
     Setting("CYCLADES_EVENTS_QUEUE", str, "cyclades-events",
             "Queue the dispatcher consumes; bound to ganeti.#.event.*."),
+    Setting("CYCLADES_VMAPI_TTL_SECONDS", int, 3600,
+            "How long a server's one-time deployment parameters (config_url) wait unread."),
     Setting("CYCLADES_MAX_METADATA_ITEMS", int, 128, "Metadata items per server."),
     Setting("CYCLADES_MAX_PERSONALITY", int, 5, "Injected files per server."),
     Setting("CYCLADES_MAX_PERSONALITY_BYTES", int, 10240, "Size of one injected file."),

@@ -27,6 +27,7 @@ urlpatterns = [
     path("volume/", volume_versions.root),
     path("volume/v3", volume_versions.v3),
     path("volume/v3/", include("cyclades.api.volume_v3.urls")),
+    path("vmapi/v1.0/", include("cyclades.vmapi.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"

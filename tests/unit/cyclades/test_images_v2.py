@@ -259,7 +259,7 @@ def test_boot_passes_the_published_map_to_snf_image(pithos, users, backend, flav
     assert response.status_code == 202, response.content
     cluster = fake.cluster_for("cluster-a")
     (create_job,) = [j for j in cluster.jobs.values() if j.kind == "create"]
-    osparams = create_job.body["osparams"]
+    osparams = fake.effective_osparams(create_job.body)   # with its config_url document
     assert osparams["img_id"] == f"pithosmap://plankton-{image['id']}/{len(DATA)}"
     assert osparams["img_format"] == "diskdump"
     assert '"OSFAMILY": "linux"' in osparams["img_properties"]

@@ -196,6 +196,16 @@ def reset() -> None:
     CLUSTERS.clear()
 
 
+def effective_osparams(body: dict[str, Any]) -> dict[str, Any]:
+    """The OS parameters snf-image would see: the job's, then its config_url document."""
+    from cyclades.vmapi import params
+
+    osparams = dict(body.get("osparams") or {})
+    if osparams.get("config_url"):
+        osparams.update(params.peek(params.key_of(osparams["config_url"])) or {})
+    return osparams
+
+
 class FakeRapiClient:
     """Same methods as RapiClient, served by the FakeCluster named by backend.host."""
 

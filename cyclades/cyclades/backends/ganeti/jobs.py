@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from cyclades.backends.allocator import ganeti_template
+from cyclades.vmapi.params import seal_osparams
 
 
 def instance_name(server_id: int) -> str:
@@ -63,6 +64,9 @@ def create_body(server: Any, *, password: str, nic_count: int) -> dict[str, Any]
     }
     if server.personality:
         body["osparams"]["img_personality"] = json.dumps(server.personality)
+    # Ganeti keeps job inputs (in its queue and archive) readable by its admins:
+    # the secrets travel as a one-time config_url instead (snf-image fetches it).
+    body["osparams"] = seal_osparams(server.id, body["osparams"])
     body.update(settings.CYCLADES_GANETI_CREATE_PARAMS)
     return body
 
