@@ -11,6 +11,12 @@ SETTINGS = [
     Setting("PITHOS_BLOCKSTORE", dict, {},
             'Block store driver {"BACKEND": "dotted.Class", "OPTIONS": {...}}; '
             "{} means the filesystem driver under STATE_DIR/blocks."),
+    Setting("PITHOS_UPLOAD_BLOCKS_IN_FLIGHT", int, 4,
+            "Blocks of one upload being stored and digested while the next is read "
+            "(memory per upload is about this many blocks)."),
+    Setting("PITHOS_DIRECT_BODY_READ", bool, True,
+            "Under gunicorn, receive upload bodies of known length straight into blocks "
+            "(much faster than gunicorn's wsgi.input); False uses wsgi.input."),
     Setting("PITHOS_LIST_LIMIT", int, 10000, "Most items one listing returns."),
     Setting("PITHOS_MAX_METADATA", int, 32, "Most metadata keys per account, container or object."),
     Setting("PITHOS_MAX_GROUPS", int, 32, "Most groups per account."),

@@ -38,8 +38,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, gunicorn_args: tuple[str, ...] = ("-w", "2")) -> None:
         self.state = state
+        self.gunicorn_args = gunicorn_args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = state / "gunicorn.log"
@@ -58,7 +59,7 @@ class Server:
         log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "pithos.project.wsgi:application", "-b",
-             f"127.0.0.1:{self.port}", "-w", "2", "--timeout", "120"],
+             f"127.0.0.1:{self.port}", *self.gunicorn_args, "--timeout", "120"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -270,3 +271,94 @@ def test_kill9_mid_upload_leaves_previous_version(tmp_path):
         assert len(versions["versions"]) == 1
     finally:
         srv.stop()
+
+
+def raw_exchange(server: Server, payload: bytes, timeout: float = 30) -> list[tuple[int, bytes]]:
+    """Send raw bytes on one connection (the last request says Connection: close) and
+    split what comes back into (status, body) per response."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    responses = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        if length:
+            responses.append((status, rest[:int(length.group(1))]))
+            data = rest[int(length.group(1)):]
+            continue
+        body = b""  # chunked
+        while True:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line, 16)
+            body, rest = body + rest[:size], rest[size + 2:]
+            if size == 0:
+                break
+        responses.append((status, body))
+        data = rest
+    return responses
+
+
+def raw_request(method: str, path: str, body: bytes = b"", *, close: bool = False,
+                length: int | None = None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: x", "X-Auth-Token: tok-pipe",
+             f"Content-Length: {len(body) if length is None else length}"]
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@pytest.fixture(scope="module")
+def keepalive_server(tmp_path_factory):
+    """gthread workers keep connections alive (the sync worker closes after each request);
+    snf-deploy runs Pithos this way."""
+    srv = Server(tmp_path_factory.mktemp("pithos-gthread"),
+                 ("-w", "1", "-k", "gthread", "--threads", "4"))
+    srv.migrate()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_pipelined_uploads_on_one_connection(keepalive_server):
+    """Uploads are received straight from gunicorn's socket: requests pipelined right
+    behind a body (already in gunicorn's buffer) must still be parsed and answered."""
+    server = keepalive_server
+    base = "/object-store/v1/pipe"
+    big = os.urandom(2 * BLOCK + 12345)  # larger than any buffer: read from the socket
+    payload = b"".join([
+        raw_request("PUT", base + "/c"),
+        raw_request("PUT", base + "/c/small", b"tiny body"),
+        raw_request("PUT", base + "/nocontainer/x", b"refused body, discarded"),
+        raw_request("PUT", base + "/c/big", big),
+        raw_request("PUT", base + "/c/empty"),
+        raw_request("GET", base + "/c/small"),
+        raw_request("GET", base + "/c", close=True),
+    ])
+    responses = raw_exchange(server, payload)
+    assert [status for status, _ in responses] == [201, 201, 404, 201, 201, 200, 200]
+    assert responses[5][1] == b"tiny body"
+    assert responses[6][1].split() == [b"big", b"empty", b"small"]
+    got = requests.get(server.storage_url("pipe") + "/c/big", headers={"X-Auth-Token": "tok-pipe"})
+    assert got.content == big
+    assert got.headers["ETag"] == hashlib.md5(big).hexdigest()
+
+
+def test_body_shorter_than_content_length_creates_nothing(server):
+    base = "/object-store/v1/short"
+    requests.put(server.storage_url("short") + "/c",
+                 headers={"X-Auth-Token": "tok-short"}).raise_for_status()
+    sent = os.urandom(BLOCK + 100)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        head = raw_request("PUT", base + "/c/obj", length=3 * BLOCK).replace(b"tok-pipe", b"tok-short")
+        sock.sendall(head + sent)
+        sock.shutdown(socket.SHUT_WR)  # the client gives up half way
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert not reply or int(reply.split(b" ", 2)[1]) == 400
+    r = requests.get(server.storage_url("short") + "/c", headers={"X-Auth-Token": "tok-short"})
+    assert r.status_code == 204 and r.text == ""

@@ -22,6 +22,7 @@ from pithos.api.headers import (
     prefixed,
     source_path,
 )
+from pithos.api.wsgi_body import iter_body_blocks
 from pithos.objects import access, blocks, paths, public, sharing, updates, versions
 from pithos.objects.models import Version
 from snf_common import hashing
@@ -80,7 +81,7 @@ def put_object(request: HttpRequest, account: str, container: str, name: str) ->
     else:
         fields = content_fields(request, "application/octet-stream")
         paths.check_meta(prefixed(request, "X-Object-Meta-"), limit=settings.PITHOS_MAX_METADATA)
-        stored = blocks.write_stream(body_stream(request))
+        stored = blocks.write_blocks(iter_body_blocks(request, blocks.block_size()))
         expected = (header(request, "ETag") or "").strip('"').lower()
         if expected and expected != stored.md5:
             raise UnprocessableEntity("The ETag does not match the MD5 of the data received.")

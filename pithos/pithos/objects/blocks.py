@@ -1,8 +1,11 @@
 """The block store behind Pithos, and reading/writing object content through it.
 
-Writes stream: the request body is read one block at a time, each block is
-stored as it comes, and the MD5 (Swift's ETag) runs on a second thread so that
-the two digests use both cores. Nothing here touches the database except the
+Writes stream as a pipeline: the request thread only reads the body, one block
+at a time; each block is handed to a store thread (SHA-256 naming, write, fsync)
+and to the request's MD5 thread (Swift's ETag), so reading the next block, naming
+and writing the previous ones and the MD5 all overlap. hashlib and file I/O release
+the GIL, so this uses every core. At most PITHOS_UPLOAD_BLOCKS_IN_FLIGHT blocks per
+request are held in memory. Nothing here touches the database except the
 BlockTouch marks that keep garbage collection away from fresh blocks.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +32,8 @@ DEFAULT_DRIVER = "archipelago.blockstore.filesystem.FilesystemBlockStore"
 _lock = threading.Lock()
 _store: BlockStore | None = None
 _store_config: Any = None
-_md5_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pithos-md5")
+# Shared by all requests of the process; a store call never waits on another task.
+_store_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pithos-store")
 
 
 def blockstore_config() -> dict[str, Any]:
@@ -88,30 +93,54 @@ class StreamResult:
 
 
 def write_stream(stream: BinaryIO) -> StreamResult:
-    """Store a body block by block; only about two blocks are ever held in memory."""
+    """Store a body read from a file-like stream."""
+    return write_blocks(hashing.iter_blocks(stream, block_size()))
+
+
+def write_blocks(body: Iterable[bytes]) -> StreamResult:
+    """Store a body given as full blocks (the last may be short); a bounded number of
+    blocks is in flight at once."""
     store = get_store()
+    depth = max(1, settings.PITHOS_UPLOAD_BLOCKS_IN_FLIGHT)
     md5 = hashlib.md5(usedforsecurity=False)
-    pending: Future | None = None
+    # One thread per request: MD5 updates must run in order.
+    md5_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pithos-md5")
+    digests: deque[Future] = deque()
+    stores: deque[Future] = deque()
     size = 0
     hashes: list[str] = []
     names_since_touch: list[str] = []
     last_touch = time.monotonic()
-    try:
-        for block in hashing.iter_blocks(stream, block_size()):
-            if pending is not None:
-                pending.result()
-            # hashlib releases the GIL on large buffers: MD5 runs beside SHA-256 + write.
-            pending = _md5_pool.submit(md5.update, block)
-            name = store.put_block(block)
+
+    def settle(keep: int) -> None:
+        nonlocal last_touch, names_since_touch
+        while len(stores) > keep:
+            name = stores.popleft().result()
             hashes.append(name)
             names_since_touch.append(name)
+        while len(digests) > keep:
+            digests.popleft().result()
+        if time.monotonic() - last_touch > 5:
+            touch(names_since_touch)
+            names_since_touch, last_touch = [], time.monotonic()
+
+    try:
+        for block in body:
             size += len(block)
-            if time.monotonic() - last_touch > 5:
-                touch(names_since_touch)
-                names_since_touch, last_touch = [], time.monotonic()
+            digests.append(md5_thread.submit(md5.update, block))
+            stores.append(_store_pool.submit(store.put_block, block))
+            del block  # the futures hold it until stored and digested
+            settle(depth - 1)
+        settle(0)
+    except BaseException:
+        for future in stores:
+            future.cancel()
+        raise
     finally:
-        if pending is not None:
-            pending.result()
+        md5_thread.shutdown(wait=True)
+        for future in stores:  # a failed request leaves no writer behind
+            if not future.cancelled():
+                future.exception()
     touch(names_since_touch)
     if not hashes:
         hashes = [empty_block_name()]
