@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from snf_deploy import images
 from snf_deploy.commands import Command, manage, run_all
 from snf_deploy.state import SERVICES, Layout, Ports, read_json, write_json
 
@@ -278,6 +279,10 @@ BOOTSTRAP: list[BootstrapStep] = [
     BootstrapStep("service import", service_imports, keep_tokens, stage=1),
     BootstrapStep("demo user", demo_user, keep_demo, stage=1),
     BootstrapStep("development cluster backend", devcluster_backend, register_devcluster,
+                  phase="after"),
+    BootstrapStep("system images owner", images.owner_commands, images.keep_owner,
+                  phase="after"),
+    BootstrapStep("system image", images.image_commands, images.keep_image, stage=1,
                   phase="after"),
 ]
 
