@@ -10,6 +10,7 @@ APPS: list[str] = [
     "cyclades.volume",
     "cyclades.network",
     "cyclades.vmapi",
+    "cyclades.console",
 ]
 
 FAULT_FORMATS: list[tuple[str, str]] = []
@@ -47,6 +48,14 @@ SETTINGS = [
             "Queue the dispatcher consumes; bound to ganeti.#.event.*."),
     Setting("CYCLADES_VMAPI_TTL_SECONDS", int, 3600,
             "How long a server's one-time deployment parameters (config_url) wait unread."),
+    Setting("CYCLADES_CONSOLE_TTL_SECONDS", int, 30,
+            "How long a console's one-time VNC password stays valid unused."),
+    Setting("CYCLADES_VNCPROXY_HOST", str, "",
+            "Host clients reach the VNC proxy at ('' = the host of CYCLADES_BASE_URL)."),
+    Setting("CYCLADES_VNCPROXY_PORT", int, 0,
+            "Port of the VNC proxy (0 = the port of CYCLADES_BASE_URL + 2, snf-deploy's layout)."),
+    Setting("CYCLADES_VNCPROXY_BIND", str, "127.0.0.1",
+            "Address `cyclades-manage vncproxy` listens on."),
     Setting("CYCLADES_MAX_METADATA_ITEMS", int, 128, "Metadata items per server."),
     Setting("CYCLADES_MAX_PERSONALITY", int, 5, "Injected files per server."),
     Setting("CYCLADES_MAX_PERSONALITY_BYTES", int, 10240, "Size of one injected file."),

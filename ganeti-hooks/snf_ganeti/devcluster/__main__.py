@@ -22,6 +22,7 @@ from snf_ganeti.devcluster.cluster import (
     default_disk_mib,
     default_memory_mib,
 )
+from snf_ganeti.devcluster.console import Consoles
 from snf_ganeti.devcluster.jobs import JobQueue
 from snf_ganeti.devcluster.rapi import Api, RapiServer
 from snf_ganeti.devcluster.store import ConfigStore
@@ -55,6 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="PROGRESS_MONITOR given to the OS definition ('' for none)")
     parser.add_argument("--no-hooks", action="store_true",
                         help="do not install the snf hook into the hooks dir")
+    parser.add_argument("--no-consoles", action="store_true",
+                        help="no RFB console per running instance (GET .../console says so)")
     parser.add_argument("--with-eventd", action="store_true",
                         help="also follow the job queue and publish (snf-ganeti-eventd in-process)")
     return parser.parse_args(argv)
@@ -75,6 +78,8 @@ def build(args: argparse.Namespace) -> tuple[Cluster, JobQueue]:
                         disk_mib=args.disk_mib or default_disk_mib(state_dir), cpus=args.cpus)
     store = ConfigStore(paths.data_dir / "config.json", args.cluster_name, args.node_name)
     cluster = Cluster(store, paths, capacity)
+    if not getattr(args, "no_consoles", False):
+        cluster.consoles = Consoles(args.bind)
     jobs = JobQueue(paths.queue_dir, cluster.run)
     return cluster, jobs
 
@@ -126,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     server.serve_forever()
     server.server_close()
     jobs.stop()
+    if cluster.consoles is not None:
+        cluster.consoles.stop_all()
     return 0
 
 

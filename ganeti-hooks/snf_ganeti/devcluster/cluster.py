@@ -73,6 +73,12 @@ class Cluster:
         self.store = store
         self.paths = paths
         self.capacity = capacity
+        # The fake hypervisor's VNC consoles (console.Consoles), when served.
+        self.consoles: Any = None
+
+    def _console_gone(self, name: str) -> None:
+        if self.consoles is not None:
+            self.consoles.stop(name)
 
     # -- derived views ----------------------------------------------------
     def used(self) -> tuple[int, int]:
@@ -365,6 +371,7 @@ class Cluster:
         self._hooks("instance-stop", "pre", env, None, feedback)
         inst["admin_state"] = "down"
         self._touch(inst)
+        self._console_gone(inst["name"])
         self._hooks("instance-stop", "post", env, self.hook_env(inst, op["OP_ID"], extra), feedback)
 
     def op_instance_reboot(self, op: dict[str, Any], feedback: Feedback) -> None:
@@ -394,6 +401,7 @@ class Cluster:
             self._free_nic(nic)
         del self.store.instances[inst["name"]]
         self.store.save()
+        self._console_gone(inst["name"])
         self._hooks("instance-remove", "post", env, env, feedback)  # Ganeti shows the old state
 
     def op_instance_set_params(self, op: dict[str, Any], feedback: Feedback) -> list:

@@ -198,8 +198,17 @@ class Api:
                              "wait_for_sync": body.get("wait_for_sync", True)})
 
     def console(self, name, query, body):
-        self._instance(name)
-        return {"kind": "msg", "message": "Console not available for fake hypervisor"}
+        inst = self._instance(name)
+        consoles = self.cluster.consoles
+        if consoles is None:
+            return {"instance": name, "kind": "msg",
+                    "message": "Console not available for fake hypervisor"}
+        if inst["admin_state"] != "up":
+            raise HttpError(503, "Service Unavailable", "Instance console unavailable")
+        # The shape of Ganeti's VNC console (KVM): the node's address and network_port.
+        port = consoles.port_of(name)
+        return {"instance": name, "kind": "vnc", "message": None, "host": consoles.bind,
+                "port": port, "display": port - 5900, "user": None, "command": None}
 
     def get_instance_tags(self, name, query, body):
         return self._instance(name)["tags"]

@@ -200,11 +200,11 @@ def test_rename_and_metadata(alice, backend, flavor, image):
     assert alice.call("GET", f"servers/{server_id}/metadata").data["metadata"] == {"only": "x"}
 
 
-def test_console_is_not_faked(alice, backend, flavor, image):
+def test_spice_console_is_not_faked(alice, backend, flavor, image):
     server_id = create(alice, flavor, image).data["server"]["id"]
     run_cluster_jobs()
     response = alice.call("POST", f"servers/{server_id}/action",
-                          {"os-getVNCConsole": {"type": "novnc"}})
+                          {"os-getSPICEConsole": {"type": "spice-html5"}})
     assert response.status_code == 501
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from cyclades.api.compute_v2.versions import compute_view
 from cyclades.compute import access, servers
 from cyclades.compute.models import Server
+from cyclades.console import tickets
 from snf_common.django.auth import json_body
 from snf_common.faults import BadRequest, NotImplementedFault
 
@@ -20,8 +21,7 @@ NOT_IMPLEMENTED = {
     "removeFloatingIp", "addSecurityGroup", "removeSecurityGroup", "createBackup",
     "os-resetState", "injectNetworkInfo", "resetNetwork", "trigger_crash_dump",
 }
-CONSOLES = {"os-getVNCConsole", "os-getSPICEConsole", "os-getRDPConsole",
-            "os-getSerialConsole", "console"}
+UNSUPPORTED_CONSOLES = {"os-getSPICEConsole", "os-getRDPConsole", "os-getSerialConsole"}
 
 
 def _reboot(server: Server, args: Any) -> None:
@@ -61,9 +61,10 @@ def action(request: HttpRequest, server_id: str) -> HttpResponse:
     if not isinstance(body, dict) or len(body) != 1:
         raise BadRequest("The action body must hold exactly one action.")
     (name, args), = body.items()
-    if name in CONSOLES:
-        raise NotImplementedFault("Consoles need the VNC authentication proxy, which is not "
-                                  "available yet.")
+    if name in UNSUPPORTED_CONSOLES:
+        raise NotImplementedFault(f"{name}: only VNC consoles are supported.")
+    if name in CONSOLE_ACTIONS:
+        return CONSOLE_ACTIONS[name](server, args)
     if name in NOT_IMPLEMENTED:
         raise NotImplementedFault(f"Action {name} is not implemented.")
     handler = ACTIONS.get(name)
@@ -73,8 +74,52 @@ def action(request: HttpRequest, server_id: str) -> HttpResponse:
     return HttpResponse(status=202)
 
 
+def _console_args(args: Any, default: str) -> dict[str, Any]:
+    if args is None:
+        return {"type": default}
+    if not isinstance(args, dict):
+        raise BadRequest("The console request must be an object.")
+    return args
+
+
+def _synnefo_console(server: Server, args: Any) -> HttpResponse:
+    """Synnefo's {"console": {"type": "vnc"}} -> type, host, port, password."""
+    console = tickets.open_console(server, str(_console_args(args, "vnc").get("type", "vnc")))
+    return JsonResponse({"console": {"type": console.type, "host": console.host,
+                                      "port": console.port, "password": console.password}})
+
+
+def _nova_console(server: Server, args: Any) -> HttpResponse:
+    """Nova's os-getVNCConsole: {"console": {"type", "url"}} (plus host, port, password)."""
+    kind = str(_console_args(args, "novnc").get("type", "novnc"))
+    if kind not in ("novnc", "xvpvnc", "vnc"):
+        raise BadRequest(f"Unknown VNC console type {kind}.")
+    console = tickets.open_console(server, "vnc")
+    return JsonResponse({"console": {"type": kind, "url": console.url, "host": console.host,
+                                      "port": console.port, "password": console.password}})
+
+
+CONSOLE_ACTIONS: dict[str, Callable[[Server, Any], HttpResponse]] = {
+    "console": _synnefo_console,
+    "os-getVNCConsole": _nova_console,
+}
+
+
 @compute_view(("POST",))
 def remote_consoles(request: HttpRequest, server_id: str) -> HttpResponse:
-    access.server_for(request.credentials, server_id)
-    raise NotImplementedFault("Consoles need the VNC authentication proxy, which is not "
-                              "available yet.")
+    """Nova 2.6+: {"remote_console": {"protocol": "vnc", "type": ...}}."""
+    server = access.server_for(request.credentials, server_id)
+    body = json_body(request)
+    args = body.get("remote_console") if isinstance(body, dict) else None
+    if not isinstance(args, dict):
+        raise BadRequest("The body must be {\"remote_console\": {\"protocol\", \"type\"}}.")
+    protocol, kind = str(args.get("protocol", "")), str(args.get("type", "novnc"))
+    if protocol != "vnc":
+        raise NotImplementedFault(f"Console protocol {protocol} is not supported; use vnc.")
+    if kind not in ("novnc", "xvpvnc", "vnc"):
+        raise BadRequest(f"Unknown VNC console type {kind}.")
+    console = tickets.open_console(server, "vnc")
+    return JsonResponse({"remote_console": {"protocol": "vnc", "type": kind,
+                                             "url": console.url, "host": console.host,
+                                             "port": console.port,
+                                             "password": console.password}}, status=200)

@@ -45,6 +45,8 @@ class FakeCluster:
     failures: dict[str, str] = field(default_factory=dict)   # kind -> error message
     unreachable: bool = False
     calls: list[tuple[str, str]] = field(default_factory=list)
+    console_at: tuple[str, int] = ("127.0.0.1", 5901)     # every instance's VNC server
+    consoles_down: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def submit(self, kind: str, instance: str, body: dict[str, Any] | None = None) -> int:
@@ -237,6 +239,17 @@ class FakeRapiClient:
         if name not in self.cluster.instances:
             raise RapiError(f"instance {name} not found", status=404)
         return _rapi_view(self.cluster.instances[name])
+
+    def console(self, name: str) -> dict[str, Any]:
+        self._check()
+        instance = self.cluster.instances.get(name)
+        if instance is None:
+            raise RapiError(f"instance {name} not found", status=404)
+        if instance["admin_state"] != "up" or name in self.cluster.consoles_down:
+            raise RapiError("Instance console unavailable", status=503)
+        host, port = self.cluster.console_at
+        return {"instance": name, "kind": "vnc", "host": host, "port": port,
+                "message": None}
 
     def job(self, job_id: int) -> dict[str, Any]:
         self._check()

@@ -100,6 +100,10 @@ class RapiClient:
     def job(self, job_id: int) -> dict[str, Any]:
         return self._call("GET", f"/2/jobs/{int(job_id)}")
 
+    def console(self, name: str) -> dict[str, Any]:
+        """{"kind": "vnc", "host", "port", ...} (or kind "msg" when there is none)."""
+        return self._call("GET", f"/2/instances/{self._name(name)}/console")
+
     # -- effects: each returns the job id -----------------------------------------------
     def create_instance(self, body: dict[str, Any]) -> int:
         payload = {"__version__": 1, "mode": "create", **body}

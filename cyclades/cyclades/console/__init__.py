@@ -1,0 +1,1 @@
+"""VNC consoles: one-time tickets and the authenticating RFB proxy in front of Ganeti."""
