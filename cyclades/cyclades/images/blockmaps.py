@@ -90,7 +90,7 @@ def unpublish(name: str) -> None:
         store.delete_map(mapper.MAP_PREFIX + name)
 
 
-def read_data(name: str, size: int, chunk_blocks: int = 1) -> Iterator[bytes]:
+def read_data(name: str, size: int) -> Iterator[bytes]:
     """The image's bytes, block by block, straight from the store (for downloads)."""
     store = open_store()
     try:
