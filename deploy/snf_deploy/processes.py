@@ -175,6 +175,21 @@ def reconciler_argv(ctx: Context) -> list[str]:
             *manage("cyclades", "reconcile-servers", "--fix")]
 
 
+def vncproxy_argv(ctx: Context) -> list[str]:
+    return manage("cyclades", "vncproxy", "--port", str(ctx.ports.of("console")))
+
+
+def vncproxy_probe(layout: Layout, ports: Ports) -> bool:
+    """The proxy greets every client with its RFB version."""
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", ports.of("console")), timeout=2) as sock:
+            return sock.recv(12).startswith(b"RFB 003.")
+    except OSError:
+        return False
+
+
 # ---- bootstrap steps ------------------------------------------------------------------
 # Stage 0: every migration and the components' definitions (no step needs another's
 # output). Stage 1: what writes to Astakos' migrated database.
@@ -271,6 +286,8 @@ PROCESSES: list[ProcessSpec] = [
                 enabled=lambda ctx: ctx.devcluster),
     ProcessSpec("dispatcher", dispatcher_argv, needs_restart_on_new_tokens=True),
     ProcessSpec("reconciler", reconciler_argv),
+    ProcessSpec("vncproxy", vncproxy_argv, port="console", probe=vncproxy_probe,
+                probe_what="RFB greeting on the console port"),
 ]
 
 BOOTSTRAP: list[BootstrapStep] = [
