@@ -198,7 +198,11 @@ def create_port(credentials: Credentials, network: Network, *, name: str = "",
         if server is not None:
             attach(port, server)
     port.refresh_from_db()
-    _raise_if_submission_failed(port)
+    if server is not None and port.status == "ERROR":
+        # The NIC job never reached Ganeti: leave nothing behind.
+        with transaction.atomic():
+            _finish_delete(Port.objects.select_for_update().get(pk=port.pk))
+        raise ServiceUnavailable(f"The cluster did not accept the NIC of server {server.id}.")
     return port
 
 
@@ -271,8 +275,8 @@ def delete_port(port: Port) -> None:
 
 def _finish_delete(port: Port) -> None:
     _give_back(port)
-    ServerNic.objects.filter(server_id=port.server_id, name=port.nic_name).delete() \
-        if port.server_id and port.nic_name else None
+    if port.server_id and port.nic_name:
+        ServerNic.objects.filter(server_id=port.server_id, name=port.nic_name).delete()
     network_id, backend_id = port.network_id, None
     if port.server_id:
         backend_id = Server.objects.filter(pk=port.server_id).values_list("backend_id",

@@ -345,3 +345,28 @@ def test_boot_with_floating_ip_as_fixed_ip_and_quota_limit(alice, anet, backend,
     run_cluster_jobs()
     # The floating IP outlives the server and stays the user's.
     assert anet.call("GET", f"floatingips/{fip['id']}").data["floatingip"]["port_id"] is None
+
+
+def test_port_attach_refused_by_an_unreachable_cluster_leaves_nothing(alice, anet, backend,
+                                                                      flavor, image):
+    net = make_network(anet)
+    make_subnet(anet, net["id"], cidr="10.8.0.0/24")
+    server_id = create_server(alice, flavor, image, [{"uuid": "public"}])
+    run_cluster_jobs()
+    fake.cluster_for("cluster-a").unreachable = True
+    response = anet.call("POST", "ports", {"port": {"network_id": net["id"],
+                                                    "device_id": server_id}})
+    assert response.status_code == 503, response.content
+    assert not Port.objects.exists() and not IPAddress.objects.exists()
+    assert Pool.objects.get(kind="ip").available.count("0") == 0
+    assert BackendNetwork.objects.get().operstate == "ERROR"
+    assert anet.call("GET", f"networks/{net['id']}").data["network"]["status"] == "ERROR"
+    # The cluster is back: the next attach recreates the network there first.
+    fake.cluster_for("cluster-a").unreachable = False
+    again = anet.call("POST", "ports", {"port": {"network_id": net["id"],
+                                                 "device_id": server_id}})
+    assert again.status_code == 201
+    run_cluster_jobs()
+    assert anet.call("GET", f"networks/{net['id']}").data["network"]["status"] == "ACTIVE"
+    assert anet.call("GET", f"ports/{again.data['port']['id']}").data["port"]["status"] == \
+        "ACTIVE"
