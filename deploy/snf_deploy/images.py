@@ -54,7 +54,7 @@ def owner_commands(ctx: Context) -> list[Command]:
     password = record.get("password") or secrets.token_urlsafe(16)
     write_json(_record(ctx), {"username": IMAGES_USER, "password": password})
     return [Command("astakos-manage bootstrap-demo (images)", manage(
-        "astakos", "bootstrap-demo", "--username", IMAGES_USER, "--password", password,
+        "astakos", "bootstrap-demo", "--username", IMAGES_USER, f"--password={password}",
         "--email", IMAGES_EMAIL, "--admin", "-o", "json"))]
 
 
