@@ -196,6 +196,16 @@ def vm_usage(stack) -> dict:
     return client.get_quotas()[stack["demo"]["project_id"]]["cyclades.vm"]
 
 
+def settled_vm_usage(stack, timeout: float = 15.0) -> dict:
+    """The dispatcher resolves a commission just after its commit: wait for that."""
+    deadline = time.monotonic() + timeout
+    usage = vm_usage(stack)
+    while usage["pending"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        usage = vm_usage(stack)
+    return usage
+
+
 def rapi_instances(stack) -> set[str]:
     response = requests.get(f"{stack['rapi']}/2/instances", auth=("snf", "snfpass"),
                             verify=False, timeout=10)
@@ -215,12 +225,12 @@ def test_server_create_becomes_active_through_effect_and_update_path(stack):
     assert server["status"] == "ACTIVE", server
     assert server["addresses"], server
     assert f"snf-{server_id}" in rapi_instances(stack)
-    usage = vm_usage(stack)
+    usage = settled_vm_usage(stack)
     assert usage["usage"] >= 1 and usage["pending"] == 0
     assert api(stack, "DELETE", f"servers/{server_id}").status_code == 204
     wait_status(stack, server_id, {"DELETED"})
     assert f"snf-{server_id}" not in rapi_instances(stack)
-    assert vm_usage(stack)["pending"] == 0
+    assert settled_vm_usage(stack)["pending"] == 0
 
 
 def test_failed_ganeti_job_sets_error_and_releases_quota(stack):
