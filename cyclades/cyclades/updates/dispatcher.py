@@ -20,13 +20,15 @@ from cyclades.compute import commissions
 from cyclades.updates.handlers import instance
 from cyclades.updates.models import DeadLetter
 from snf_common.ganeti_events import BadMessage, BuildProgress, NetworkStatus, OpStatus, from_json
-from snf_common.queue.base import Delivery, QueueTransport
+from snf_common.queue.base import Delivery, QueueError, QueueTransport
 
 log = logging.getLogger(__name__)
 
 BINDINGS = ["ganeti.#.event.*"]
 MAX_ATTEMPTS = 5
 RESOLVE_EVERY_SECONDS = 30.0
+RECONNECT_FIRST_SECONDS = 0.5
+RECONNECT_MAX_SECONDS = 10.0
 
 
 def dead_letter(delivery: Delivery, reason: str) -> None:
@@ -61,13 +63,53 @@ class Dispatcher:
         self.transport.declare_queue(self.queue, BINDINGS)
         commissions.resolve()   # finish whatever a crash left decided but unresolved
 
+    def _settle(self, delivery: Delivery, ack: bool = True) -> None:
+        """Ack (or requeue); a broker gone meanwhile just means a harmless redelivery."""
+        try:
+            delivery.ack() if ack else delivery.nack(requeue=True)
+        except Exception as exc:  # pika raises many kinds once the connection is lost
+            log.warning("could not %s message %s (%s); the broker will redeliver it",
+                        "ack" if ack else "requeue", delivery.message_id, exc)
+            self.transport.close()
+
+    def reconnect(self, error: Exception, should_stop: Callable[[], bool]) -> bool:
+        """Wait for the queue to come back (backing off), then declare it again.
+
+        Producers keep what they publish meanwhile in their outboxes, so nothing is
+        lost; commissions keep being resolved while we wait. False if asked to stop.
+        """
+        delay = RECONNECT_FIRST_SECONDS
+        log.warning("queue unreachable (%s); reconnecting", error)
+        while not should_stop():
+            self.transport.close()
+            self._sleep(delay, should_stop)
+            try:
+                self.idle()
+            except Exception:  # Astakos down too: resolve later
+                log.exception("resolving commissions failed")
+            try:
+                self.setup()
+            except QueueError as exc:
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+                log.warning("queue still unreachable (%s); next try in %.1fs", exc, delay)
+                continue
+            log.info("queue reachable again")
+            return True
+        return False
+
+    @staticmethod
+    def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + seconds
+        while not should_stop() and time.monotonic() < deadline:
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
     def handle(self, delivery: Delivery) -> None:
         close_old_connections()
         try:
             message = from_json(delivery.body)
         except BadMessage as exc:
             dead_letter(delivery, str(exc))
-            delivery.ack()
+            self._settle(delivery)
             return
         try:
             server_id = apply(message)
@@ -78,15 +120,15 @@ class Dispatcher:
             if attempts >= MAX_ATTEMPTS:
                 self.failures.pop(delivery.message_id, None)
                 dead_letter(delivery, f"handler failed {attempts} times: {exc}")
-                delivery.ack()
+                self._settle(delivery)
             else:
                 time.sleep(min(2.0, 0.1 * 2 ** attempts))
-                delivery.nack(requeue=True)
+                self._settle(delivery, ack=False)
             return
         self.failures.pop(delivery.message_id, None)
         if server_id is not None:
             commissions.resolve(server_id)
-        delivery.ack()
+        self._settle(delivery)
 
     def idle(self) -> None:
         now = time.monotonic()
@@ -97,10 +139,21 @@ class Dispatcher:
     def run(self, *, should_stop: Callable[[], bool], poll_seconds: float = 1.0,
             drain: bool = False) -> int:
         """Consume until should_stop() (or, with drain, until the queue is empty)."""
-        self.setup()
+        try:
+            self.setup()
+        except QueueError as exc:
+            if not self.reconnect(exc, should_stop):
+                return 0
         handled = 0
         while not should_stop():
-            delivery = self.transport.get(self.queue, timeout=poll_seconds)
+            try:
+                delivery = self.transport.get(self.queue, timeout=poll_seconds)
+            except QueueError as exc:
+                if drain:
+                    raise
+                if not self.reconnect(exc, should_stop):
+                    break
+                continue
             if delivery is None:
                 self.idle()
                 if drain:
