@@ -26,6 +26,37 @@ FINAL_JOB_STATES = {"success", "error", "canceled"}
 DISK_SIZE_MIB = 64
 MEMORY_MIB = 128
 HOOK_MESSAGE_TIMEOUT_SECONDS = 20
+NOT_FOUND = {"code": 404, "message": "Not Found", "explain": "Nothing matches the given URI"}
+BAD_REQUEST_EXPLAIN = "Bad request syntax or unsupported method"
+# GET /2/instances/<name> of Ganeti 3.0.2 (the development cluster adds only `osparams`)
+INSTANCE_KEYS = {
+    "name", "admin_state", "os", "pnode", "snodes", "disk_template", "nic.ips", "nic.macs",
+    "nic.modes", "nic.uuids", "nic.names", "nic.links", "nic.networks", "nic.networks.names",
+    "nic.bridges", "network_port", "disk.sizes", "disk.spindles", "disk_usage", "disk.uuids",
+    "disk.names", "beparams", "hvparams", "oper_state", "oper_ram", "oper_vcpus", "status",
+    "custom_hvparams", "custom_beparams", "custom_nicparams", "ctime", "mtime", "uuid",
+    "serial_no", "tags"}
+NODE_KEYS = {
+    "name", "offline", "master_candidate", "drained", "dtotal", "dfree", "sptotal", "spfree",
+    "mtotal", "mnode", "mfree", "pinst_cnt", "sinst_cnt", "ctotal", "cnos", "cnodes",
+    "csockets", "pip", "sip", "role", "pinst_list", "sinst_list", "master_capable",
+    "vm_capable", "ndparams", "group.uuid", "ctime", "mtime", "uuid", "serial_no", "tags"}
+INFO_KEYS = {
+    "software_version", "protocol_version", "config_version", "os_api_version",
+    "export_version", "vcs_version", "architecture", "name", "master", "default_hypervisor",
+    "enabled_hypervisors", "hvparams", "os_hvp", "beparams", "osparams", "ipolicy",
+    "nicparams", "ndparams", "diskparams", "candidate_pool_size", "max_running_jobs",
+    "max_tracked_jobs", "mac_prefix", "master_netdev", "master_netmask",
+    "use_external_mip_script", "volume_group_name", "drbd_usermode_helper",
+    "file_storage_dir", "shared_file_storage_dir", "gluster_storage_dir",
+    "maintain_node_health", "ctime", "mtime", "uuid", "tags", "uid_pool",
+    "default_iallocator", "default_iallocator_params", "reserved_lvs", "primary_ip_version",
+    "prealloc_wipe_disks", "hidden_os", "blacklisted_os", "enabled_disk_templates",
+    "install_image", "instance_communication_network", "zeroing_image", "compression_tools",
+    "enabled_user_shutdown", "enabled_data_collectors", "data_collector_interval",
+    "modify_ssh_setup", "ssh_key_type", "ssh_key_bits", "vg_name", "drbd_helper"}
+JOB_KEYS = {"id", "ops", "status", "summary", "opstatus", "received_ts", "start_ts", "end_ts",
+            "oplog", "opresult"}
 
 
 # ---- RAPI helpers --------------------------------------------------------------------
@@ -90,6 +121,10 @@ def create_body(cluster: RapiCluster, name: str, template: str, **overrides) -> 
     return body
 
 
+def node_name(http: requests.Session, cluster: RapiCluster) -> str:
+    return http.get(f"{cluster.url}/2/info", timeout=30).json()["master"]
+
+
 def new_name() -> str:
     return f"snf-{uuid.uuid4().hex[:10]}.snf.test"
 
@@ -118,6 +153,11 @@ def test_info_names_the_cluster(http, rapi_cluster):
     assert isinstance(info["enabled_hypervisors"], list) and info["enabled_hypervisors"]
     assert info["default_hypervisor"] in info["enabled_hypervisors"]
     assert isinstance(info["master"], str) and info["master"]
+    assert set(info) == INFO_KEYS
+    assert info["architecture"][0] == "64bits"
+    assert set(info["ipolicy"]) == {"minmax", "std", "spindle-ratio", "vcpu-ratio",
+                                    "disk-templates"}
+    assert set(info["ndparams"]) >= {"spindle_count", "exclusive_storage", "ssh_port"}
 
 
 def test_nodes_list_and_bulk(http, rapi_cluster):
@@ -127,9 +167,12 @@ def test_nodes_list_and_bulk(http, rapi_cluster):
     bulk = http.get(f"{rapi_cluster.url}/2/nodes?bulk=1", timeout=30).json()
     assert {node["name"] for node in bulk} == {node["id"] for node in nodes}
     for node in bulk:
+        assert set(node) == NODE_KEYS
         # what the allocator reads
-        for field in ("mtotal", "mfree", "dtotal", "dfree", "ctotal", "offline", "drained"):
-            assert field in node, (field, node)
+        for field in ("mtotal", "mfree", "dtotal", "dfree", "ctotal"):
+            assert isinstance(node[field], int), (field, node)
+        assert node["offline"] is False and node["drained"] is False
+        assert node["sptotal"] is None and node["spfree"] is None  # no spindles on file/ext
 
 
 def test_wrong_password_is_401(rapi_cluster):
@@ -145,7 +188,10 @@ def test_wrong_password_is_401(rapi_cluster):
 def test_unknown_instance_is_404(http, rapi_cluster):
     reply = http.get(f"{rapi_cluster.url}/2/instances/{new_name()}", timeout=30)
     assert reply.status_code == 404
-    assert reply.json()["code"] == 404
+    assert reply.json() == NOT_FOUND
+    # an unknown path answers the same
+    reply = http.get(f"{rapi_cluster.url}/2/no-such-resource", timeout=30)
+    assert (reply.status_code, reply.json()) == (404, NOT_FOUND)
 
 
 def dev_differs(request, rapi_cluster: RapiCluster, reason: str) -> None:
@@ -154,35 +200,53 @@ def dev_differs(request, rapi_cluster: RapiCluster, reason: str) -> None:
         request.applymarker(pytest.mark.xfail(reason=f"devcluster: {reason}", strict=False))
 
 
-def test_unknown_job_is_200_with_null_fields(request, http, rapi_cluster):
+def test_unknown_job_is_200_with_null_fields(http, rapi_cluster):
     # Ganeti answers an unknown (or archived and purged) job id with every field null,
     # not 404: a poller must treat status None as "job gone".
-    dev_differs(request, rapi_cluster, "answers 404 for an unknown job")
     reply = http.get(f"{rapi_cluster.url}/2/jobs/987654321", timeout=30)
     assert reply.status_code == 200
     job = reply.json()
-    assert job["id"] == 987654321
-    assert job["status"] is None and job["ops"] is None and job["opresult"] is None
+    assert set(job) == JOB_KEYS
+    assert job == {**{key: None for key in JOB_KEYS}, "id": 987654321}
+    # and cancelling it is a refusal, not an error
+    reply = http.delete(f"{rapi_cluster.url}/2/jobs/987654321", timeout=30)
+    assert (reply.status_code, reply.json()) == (200, [False, "Job 987654321 not found in queue"])
 
 
-def test_create_with_invalid_disk_template_is_400(request, http, rapi_cluster):
+def test_create_with_invalid_disk_template_is_400(http, rapi_cluster):
     # Opcode parameter types are checked when the request is parsed: HTTP 400, no job.
-    dev_differs(request, rapi_cluster, "accepts the request and fails the job instead")
     name = new_name()
     body = create_body(rapi_cluster, name, "no-such-template")
     reply = http.post(f"{rapi_cluster.url}/2/instances", json=body, timeout=30)
     assert reply.status_code == 400, reply.text
     error = reply.json()
-    assert error["code"] == 400
-    assert "disk_template" in error["message"]
+    assert error == {
+        "code": 400, "explain": BAD_REQUEST_EXPLAIN,
+        "message": "Invalid body parameters: (&quot;Parameter &#x27;OP_INSTANCE_CREATE."
+                   "disk_template&#x27; fails validation&quot;, &#x27;wrong_input&#x27;)"}
     assert http.get(f"{rapi_cluster.url}/2/instances/{name}", timeout=30).status_code == 404
 
 
-def test_bad_json_is_400_with_the_reason_in_message(request, http, rapi_cluster):
-    dev_differs(request, rapi_cluster, "puts the reason in explain and 'Bad Request' in message")
+def test_invalid_reboot_type_is_400_before_the_instance_is_looked_up(http, rapi_cluster):
+    reply = http.post(f"{rapi_cluster.url}/2/instances/{new_name()}/reboot?type=bogus",
+                      timeout=30)
+    assert reply.status_code == 400, reply.text
+    assert "OP_INSTANCE_REBOOT.reboot_type" in reply.json()["message"]
+
+
+def test_create_without_version_is_400(http, rapi_cluster):
+    reply = http.post(f"{rapi_cluster.url}/2/instances", json={"name": new_name()}, timeout=30)
+    assert reply.status_code == 400
+    assert reply.json() == {
+        "code": 400, "explain": BAD_REQUEST_EXPLAIN,
+        "message": "Instance creation request version 0 is no longer supported"}
+
+
+def test_bad_json_is_400_with_the_reason_in_message(http, rapi_cluster):
     reply = http.post(f"{rapi_cluster.url}/2/instances", data="{not json", timeout=30)
     assert reply.status_code == 400
-    assert reply.json()["message"] == "Unable to parse JSON data"
+    assert reply.json() == {"code": 400, "message": "Unable to parse JSON data",
+                            "explain": BAD_REQUEST_EXPLAIN}
 
 
 # ---- the lifecycle -------------------------------------------------------------------
@@ -196,12 +260,22 @@ def test_server_lifecycle(http, rapi_cluster):
         f"{url}/2/instances", json=create_body(rapi_cluster, name, template), timeout=30))
     assert job["summary"] == [f"INSTANCE_CREATE({name})"]
     assert job["opstatus"] == ["success"]
-    assert job["ops"][0]["OP_ID"] == "OP_INSTANCE_CREATE"
+    op = job["ops"][0]
+    assert op["OP_ID"] == "OP_INSTANCE_CREATE"
+    # the echoed opcode has Ganeti's defaults filled in
+    assert (op["instance_name"], op["hvparams"], op["osparams_private"], op["start"],
+            op["conflicts_check"], op["priority"]) == (name, {}, {}, True, True, 0)
+    assert op["hypervisor"] in http.get(f"{url}/2/info", timeout=30).json()["enabled_hypervisors"]
+    assert op["reason"][-1][:2] == ["gnt:opcode:instance_create", f"job={job['id']};index=0"]
+    assert [m for _, _, _, m in job["oplog"][0] if m.startswith("adding ")] == \
+        [f"adding instance {name} to cluster config", "adding disks to cluster config"]
     try:
         listed = http.get(f"{url}/2/instances", timeout=30).json()
         assert {"id": name, "uri": f"/2/instances/{name}"} in listed
 
         inst = get_instance(http, rapi_cluster, name)
+        assert INSTANCE_KEYS <= set(inst) and set(inst) - INSTANCE_KEYS <= {"osparams"}
+        assert (inst["serial_no"], inst["hvparams"], inst["disk.spindles"]) == (3, {}, [None])
         assert inst["name"] == name
         assert inst["status"] == "running"
         assert inst["admin_state"] == "up"
@@ -218,8 +292,19 @@ def test_server_lifecycle(http, rapi_cluster):
         if rapi_cluster.node:
             assert inst["pnode"] == rapi_cluster.node
 
-        run_job(http, rapi_cluster,
-                http.put(f"{url}/2/instances/{name}/shutdown", json={"timeout": 5}, timeout=30))
+        # /info answers a job id; the query job's result has the details
+        job = run_job(http, rapi_cluster, http.get(f"{url}/2/instances/{name}/info", timeout=30))
+        assert job["summary"] == ["INSTANCE_QUERY_DATA"]
+        details = job["opresult"][0][name]
+        assert (details["config_state"], details["run_state"]) == ("up", "up")
+        assert [d["size"] for d in details["disks"]] == [DISK_SIZE_MIB]
+        assert details["uuid"] == inst["uuid"]
+
+        job = run_job(http, rapi_cluster,
+                      http.put(f"{url}/2/instances/{name}/shutdown", json={"timeout": 5},
+                               timeout=30))
+        assert (job["ops"][0]["instance_uuid"], job["ops"][0]["timeout"],
+                job["ops"][0]["no_remember"]) == (inst["uuid"], 5, False)
         inst = get_instance(http, rapi_cluster, name)
         assert (inst["status"], inst["admin_state"], inst["oper_state"]) == \
             ("ADMIN_down", "down", False)
@@ -249,9 +334,10 @@ def test_create_with_unknown_os_fails_as_a_job(http, rapi_cluster):
         http.post(f"{rapi_cluster.url}/2/instances", json=body, timeout=30)))
     assert job["status"] == "error"
     assert job["opstatus"] == ["error"]
-    error_class, error_args = job["opresult"][0]
-    assert error_class in ("OpPrereqError", "OpExecError")
-    assert isinstance(error_args, list) and error_args
+    # the node checks the OS first (its parameters), and fails at execution
+    assert job["opresult"][0] == ["OpExecError", [
+        f"OS Parameters validation failed on node {node_name(http, rapi_cluster)}: "
+        "Directory for OS no-such-os not found in search path"]]
     assert http.get(f"{rapi_cluster.url}/2/instances/{name}", timeout=30).status_code == 404
 
 

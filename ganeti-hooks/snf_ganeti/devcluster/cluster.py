@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from snf_ganeti.devcluster import programs
-from snf_ganeti.devcluster.jobs import execfail, prereq
+from snf_ganeti.devcluster.jobs import OpFailure, execfail, prereq
 from snf_ganeti.devcluster.store import ConfigStore, now_ts
 
 log = logging.getLogger(__name__)
@@ -178,12 +178,15 @@ class Cluster:
             raise prereq(f"Unsupported creation mode {op.get('mode')!r}")
         template = op.get("disk_template", "diskless")
         if template not in DISK_TEMPLATES:
-            raise prereq(f"Disk template '{template}' is not enabled in cluster", "wrong_input")
+            # Ganeti's message carries no error code here
+            raise OpFailure("OpPrereqError", f"Disk template '{template}' is not enabled in "
+                            f"cluster. Enabled disk templates are: {','.join(DISK_TEMPLATES)}")
         os_name = op.get("os_type") or ""
         os_dir = programs.find_os(self.paths.os_dirs, os_name)
         if os_dir is None:
-            raise prereq(f"OS '{os_name}' not in supported OS list for node "
-                         f"{self.store.node['name']}", "environment_error")
+            # Ganeti asks the node to validate the OS parameters first, which fails so
+            raise execfail(f"OS Parameters validation failed on node {self.store.node['name']}: "
+                           f"Directory for OS {os_name.split('+', 1)[0]} not found in search path")
         disk_specs = op.get("disks") or []
         if template == "diskless" and disk_specs:
             raise prereq("Diskless instances cannot have disks")
@@ -205,7 +208,8 @@ class Cluster:
             "hypervisor": op.get("hypervisor") or HYPERVISOR, "beparams": beparams,
             "hvparams": dict(op.get("hvparams") or {}), "osparams": dict(op.get("osparams") or {}),
             "nics": [], "disks": [], "admin_state": "down", "tags": list(op.get("tags") or []),
-            "ctime": now_ts(), "mtime": now_ts(), "serial_no": 1,
+            # Ganeti's create bumps the serial twice after adding (disks, start): 3
+            "ctime": now_ts(), "mtime": now_ts(), "serial_no": 3 if op.get("start", True) else 2,
             "custom_beparams": dict(op.get("beparams") or {}),
         }
         inst["nics"] = [self._nic(spec, i, name) for i, spec in enumerate(op.get("nics") or [])]
@@ -218,6 +222,9 @@ class Cluster:
         try:
             for disk in inst["disks"]:
                 self._create_disk(inst, disk)
+            feedback(f"adding instance {name} to cluster config")
+            if inst["disks"]:
+                feedback("adding disks to cluster config")
             if template != "diskless":
                 feedback("* running the instance OS create scripts...")
                 programs.run_os_create(os_dir, self.os_env(inst, os_name))
@@ -393,7 +400,6 @@ class Cluster:
         extra = {"GANETI_SHUTDOWN_TIMEOUT": str(op.get("shutdown_timeout", 120))}
         env = self.hook_env(inst, op["OP_ID"], extra)
         self._hooks("instance-remove", "pre", env, None, feedback)
-        feedback(f"* removing instance {inst['name']} disks")
         for disk in inst["disks"]:
             self._remove_disk(inst, disk)
         shutil.rmtree(self.paths.file_storage / inst["name"], ignore_errors=True)
@@ -485,6 +491,14 @@ class Cluster:
         self._create_disk(inst, disk)
         return [[f"disk/{len(inst['disks']) - 1}", "add"]]
 
+    def op_instance_query_data(self, op: dict[str, Any], feedback: Feedback) -> dict:
+        from snf_ganeti.devcluster import views  # views imports this module
+
+        if not op.get("static"):
+            feedback(" - WARNING: Non-static data requested, locks need to be acquired")
+        names = op.get("instances") or sorted(self.store.instances)
+        return {name: views.query_data(self, self.instance(name)) for name in names}
+
     def op_instance_grow_disk(self, op: dict[str, Any], feedback: Feedback) -> None:
         inst = self.instance(op["instance_name"])
         index = int(op.get("disk", 0))
@@ -493,6 +507,8 @@ class Cluster:
         disk = inst["disks"][index]
         amount = int(op.get("amount", 0))
         new_size = amount if op.get("absolute") else disk["size"] + amount
+        feedback(f"Growing disk {index} of instance '{inst['name']}' by "
+                 f"{new_size - disk['size']}M to {new_size}M")
         if disk["kind"] == "file":
             with open(disk["path"], "r+b") as handle:
                 handle.truncate(new_size * 1024 * 1024)
@@ -501,7 +517,6 @@ class Cluster:
             programs.run_extstorage(provider, "grow", {**self._ext_env(inst, disk, index),
                                                        "VOL_NEW_SIZE": str(new_size)})
         disk["size"] = new_size
-        feedback(f"Growing disk {index} of instance '{inst['name']}' to {new_size}M")
         self._touch(inst)
 
     # -- tags -------------------------------------------------------------

@@ -56,25 +56,35 @@ def job_status(job: dict[str, Any]) -> str:
 
 
 def summary(op_input: dict[str, Any]) -> str:
+    """Ganeti's job summary: OP(target) where the opcode names one instance or network
+    (tags and queries show the bare opcode)."""
     op_id = op_input["OP_ID"][3:]
-    target = op_input.get("instance_name") or op_input.get("network_name") or \
-        op_input.get("name") or ""
+    target = op_input.get("instance_name") or op_input.get("network_name") or ""
     return f"{op_id}({target})" if target else op_id
 
 
+JOB_FIELDS = ("id", "ops", "status", "summary", "opstatus", "received_ts", "start_ts",
+              "end_ts", "oplog", "opresult")
+
+
 def rapi_job(job: dict[str, Any]) -> dict[str, Any]:
-    """GET /2/jobs/<id> as real Ganeti answers it."""
+    """GET /2/jobs/<id> as real Ganeti answers it (its key order too)."""
     ops = job["ops"]
     return {
-        "id": job["id"], "status": job_status(job),
+        "id": job["id"], "ops": [op["input"] for op in ops], "status": job_status(job),
         "summary": [summary(op["input"]) for op in ops],
         "opstatus": [op["status"] for op in ops],
         "received_ts": job.get("received_timestamp"),
         "start_ts": job.get("start_timestamp"), "end_ts": job.get("end_timestamp"),
-        "opresult": [op.get("result") for op in ops],
         "oplog": [op.get("log", []) for op in ops],
-        "ops": [op["input"] for op in ops],
+        "opresult": [op.get("result") for op in ops],
     }
+
+
+def unknown_job(job_id: int) -> dict[str, Any]:
+    """Ganeti's answer for a job id it does not have (never submitted, or archived and
+    purged): 200 with every field null. Pollers read status None as "job gone"."""
+    return {field: (job_id if field == "id" else None) for field in JOB_FIELDS}
 
 
 Runner = Callable[[dict[str, Any], Callable[[str], None]], Any]
@@ -120,10 +130,16 @@ class JobQueue:
         tmp.write_text(json.dumps(job))
         os.replace(tmp, path)
 
-    def submit(self, ops: list[dict[str, Any]]) -> int:
+    def submit(self, ops: list[dict[str, Any]],
+               complete: Callable[[dict[str, Any], int, int], dict[str, Any]] | None = None
+               ) -> int:
+        """Queue a job; `complete(op, job_id, index)` may fill in the opcodes' defaults
+        (Ganeti's echo carries the job id in each opcode's reason trail)."""
         with self.lock:
             self.last_id += 1
             job_id = self.last_id
+            if complete is not None:
+                ops = [complete(op, job_id, i) for i, op in enumerate(ops)]
             (self.dir / "serial").write_text(f"{job_id}\n")
             job = {"id": job_id, "received_timestamp": ts(), "start_timestamp": None,
                    "end_timestamp": None, "process_id": os.getpid(), "livelock": None,

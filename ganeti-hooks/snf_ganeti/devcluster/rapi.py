@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import html
 import json
 import logging
 import re
@@ -16,27 +17,40 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from snf_ganeti.devcluster import programs, views
-from snf_ganeti.devcluster.cluster import Cluster
-from snf_ganeti.devcluster.jobs import JobQueue, rapi_job
+from snf_ganeti.devcluster import opcodes, programs, views
+from snf_ganeti.devcluster.cluster import HYPERVISOR, Cluster
+from snf_ganeti.devcluster.jobs import JobQueue, rapi_job, unknown_job
 
 log = logging.getLogger(__name__)
 
-FEATURES = ["node-migrate-reqv1", "instance-create-reqv1", "node-evac-res1",
-            "instance-reinstall-reqv1"]
+FEATURES = ["instance-reinstall-reqv1", "instance-create-reqv1", "node-migrate-reqv1",
+            "node-evac-res1"]
 MAX_BODY_BYTES = 1 << 20
 WAIT_SECONDS = 10.0
 HANDSHAKE_TIMEOUT_SECONDS = 30
 
 
 class HttpError(Exception):
-    def __init__(self, code: int, message: str, explain: str = ""):
-        super().__init__(explain or message)
-        self.code, self.message, self.explain = code, message, explain
+    """An error answer laid out as Ganeti's: the reason in `message` (HTML-escaped),
+    the standard text of the status code in `explain`."""
+
+    def __init__(self, code: int, message: str = ""):
+        super().__init__(message)
+        short, long = BaseHTTPRequestHandler.responses.get(code, ("Error", ""))
+        self.code, self.message, self.explain = code, message or short, long
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": html.escape(self.message, quote=True),
+                "explain": self.explain}
 
 
-def bad_request(explain: str) -> HttpError:
-    return HttpError(400, "Bad Request", explain)
+def bad_request(reason: str) -> HttpError:
+    return HttpError(400, reason)
+
+
+def not_found() -> HttpError:
+    # Ganeti answers an unknown object like an unknown path
+    return HttpError(404)
 
 
 class Api:
@@ -64,6 +78,7 @@ class Api:
             ("PUT", r"/2/instances/([^/]+)/modify", self.modify),
             ("POST", r"/2/instances/([^/]+)/disk/(\d+)/grow", self.grow_disk),
             ("GET", r"/2/instances/([^/]+)/console", self.console),
+            ("GET", r"/2/instances/([^/]+)/info", self.instance_info),
             ("GET", r"/2/instances/([^/]+)/tags", self.get_instance_tags),
             ("PUT", r"/2/instances/([^/]+)/tags", self.add_instance_tags),
             ("DELETE", r"/2/instances/([^/]+)/tags", self.delete_instance_tags),
@@ -94,8 +109,8 @@ class Api:
                 if route_method == method:
                     return handler(*match.groups(), query=query, body=body)
         if allowed:
-            raise HttpError(501, "Not Implemented", f"Method {method} is unsupported")
-        raise HttpError(404, "Not Found")
+            raise HttpError(501, f"Method {method} is unsupported for path {path}")
+        raise not_found()
 
     # -- helpers ----------------------------------------------------------
     @staticmethod
@@ -106,11 +121,22 @@ class Api:
         with self.cluster.store.lock:
             inst = self.cluster.store.instances.get(name)
             if inst is None:
-                raise HttpError(404, "Not Found", f"Instance {name} not found")
+                raise not_found()
             return inst
 
-    def _submit(self, op: dict[str, Any]) -> int:
-        return self.jobs.submit([op])
+    def _submit(self, op: dict[str, Any], source: str) -> int:
+        """Check the opcode's parameter types (400, no job), fill in its defaults, queue it.
+        `source` names the RAPI resource, as in Ganeti's reason trail."""
+        try:
+            opcodes.validate(op)
+        except opcodes.InvalidParameter as exc:
+            raise bad_request(exc.message) from None
+        with self.cluster.store.lock:
+            inst = self.cluster.store.instances.get(op.get("instance_name") or "")
+            context = {"hypervisor": HYPERVISOR, "node_uuid": self.cluster.store.node["uuid"],
+                       "instance_uuid": inst["uuid"] if inst else None}
+        return self.jobs.submit(
+            [op], lambda o, job_id, i: opcodes.complete(o, source, job_id, i, context))
 
     # -- cluster ----------------------------------------------------------
     def get_info(self, query, body):
@@ -122,7 +148,7 @@ class Api:
 
     def get_node(self, name, query, body):
         if name != self.cluster.store.node["name"]:
-            raise HttpError(404, "Not Found", f"Node {name} not found")
+            raise not_found()
         with self.cluster.store.lock:
             return views.node(self.cluster, True)
 
@@ -131,7 +157,7 @@ class Api:
 
     def get_group(self, name, query, body):
         if name != self.cluster.store.group["name"]:
-            raise HttpError(404, "Not Found", f"Group {name} not found")
+            raise not_found()
         return views.group(self.cluster, True)
 
     # -- instances --------------------------------------------------------
@@ -149,9 +175,12 @@ class Api:
 
     def create_instance(self, query, body):
         if not isinstance(body, dict):
-            raise bad_request("Request body must be a JSON object")
-        if body.get("__version__") != 1:
-            raise bad_request("Unsupported request data version (expected __version__ 1)")
+            raise bad_request("Invalid body contents, not a dictionary")
+        version = body.get("__version__", 0)
+        if version == 0:
+            raise bad_request("Instance creation request version 0 is no longer supported")
+        if version != 1:
+            raise bad_request(f"Unsupported request data version {version}")
         if not body.get("name"):
             raise bad_request("Required parameter 'name' is missing")
         op = {k: v for k, v in body.items() if k not in ("__version__", "name", "os")}
@@ -160,42 +189,53 @@ class Api:
                    "mode": body.get("mode", "create"), "start": body.get("start", True)})
         if query.get("dry-run", ["0"])[-1] == "1":
             op["dry_run"] = True
-        return self._submit(op)
+        return self._submit(op, "instances")
 
     def delete_instance(self, name, query, body):
         return self._submit({"OP_ID": "OP_INSTANCE_REMOVE", "instance_name": name,
                              "shutdown_timeout": (body or {}).get("shutdown_timeout", 120),
-                             "ignore_failures": False})
+                             "ignore_failures": False}, "instances_name")
 
     def startup(self, name, query, body):
         return self._submit({"OP_ID": "OP_INSTANCE_STARTUP", "instance_name": name,
-                             "force": query.get("force", ["0"])[-1] == "1"})
+                             "force": query.get("force", ["0"])[-1] == "1"},
+                            "instances_name_startup")
 
     def shutdown(self, name, query, body):
         return self._submit({"OP_ID": "OP_INSTANCE_SHUTDOWN", "instance_name": name,
-                             "timeout": (body or {}).get("timeout", 120)})
+                             "timeout": (body or {}).get("timeout", 120)},
+                            "instances_name_shutdown")
 
     def reboot(self, name, query, body):
         return self._submit({"OP_ID": "OP_INSTANCE_REBOOT", "instance_name": name,
-                             "reboot_type": query.get("type", ["hard"])[-1],
+                             "shutdown_timeout": (body or {}).get("shutdown_timeout", 120),
                              "ignore_secondaries": False,
-                             "shutdown_timeout": (body or {}).get("shutdown_timeout", 120)})
+                             "reboot_type": query.get("type", ["hard"])[-1]},
+                            "instances_name_reboot")
 
     def modify(self, name, query, body):
         if not isinstance(body, dict):
             raise bad_request("Request body must be a JSON object")
         op = {k: v for k, v in body.items() if k != "__version__"}
         op.update({"OP_ID": "OP_INSTANCE_SET_PARAMS", "instance_name": name})
-        return self._submit(op)
+        return self._submit(op, "instances_name_modify")
 
     def grow_disk(self, name, index, query, body):
         body = body or {}
         if "amount" not in body:
             raise bad_request("Required parameter 'amount' is missing")
         return self._submit({"OP_ID": "OP_INSTANCE_GROW_DISK", "instance_name": name,
-                             "disk": int(index), "amount": int(body["amount"]),
-                             "absolute": bool(body.get("absolute", False)),
-                             "wait_for_sync": body.get("wait_for_sync", True)})
+                             "disk": int(index), "amount": body["amount"],
+                             "absolute": body.get("absolute", False),
+                             "wait_for_sync": body.get("wait_for_sync", True)},
+                            "instances_name_disk_grow")
+
+    def instance_info(self, name, query, body):
+        """Like Ganeti: a query job (its result holds the details), even for an unknown
+        instance (the job fails with unknown_entity)."""
+        return self._submit({"OP_ID": "OP_INSTANCE_QUERY_DATA", "instances": [name],
+                             "static": query.get("static", ["0"])[-1] == "1"},
+                            "instances_name_info")
 
     def console(self, name, query, body):
         inst = self._instance(name)
@@ -204,7 +244,7 @@ class Api:
             return {"instance": name, "kind": "msg",
                     "message": "Console not available for fake hypervisor"}
         if inst["admin_state"] != "up":
-            raise HttpError(503, "Service Unavailable", "Instance console unavailable")
+            raise HttpError(503, "Instance console unavailable")
         # The shape of Ganeti's VNC console (KVM): the node's address and network_port.
         port = consoles.port_of(name)
         return {"instance": name, "kind": "vnc", "message": None, "host": consoles.bind,
@@ -215,19 +255,19 @@ class Api:
 
     def add_instance_tags(self, name, query, body):
         return self._submit({"OP_ID": "OP_TAGS_SET", "kind": "instance", "name": name,
-                             "tags": query.get("tag", [])})
+                             "tags": query.get("tag", [])}, "instances_name_tags")
 
     def delete_instance_tags(self, name, query, body):
         return self._submit({"OP_ID": "OP_TAGS_DEL", "kind": "instance", "name": name,
-                             "tags": query.get("tag", [])})
+                             "tags": query.get("tag", [])}, "instances_name_tags")
 
     def add_cluster_tags(self, query, body):
         return self._submit({"OP_ID": "OP_TAGS_SET", "kind": "cluster", "name": None,
-                             "tags": query.get("tag", [])})
+                             "tags": query.get("tag", [])}, "tags")
 
     def delete_cluster_tags(self, query, body):
         return self._submit({"OP_ID": "OP_TAGS_DEL", "kind": "cluster", "name": None,
-                             "tags": query.get("tag", [])})
+                             "tags": query.get("tag", [])}, "tags")
 
     # -- jobs -------------------------------------------------------------
     def get_jobs(self, query, body):
@@ -239,14 +279,16 @@ class Api:
     def _job(self, job_id: str) -> dict[str, Any]:
         job = self.jobs.get(int(job_id))
         if job is None:
-            raise HttpError(404, "Not Found", f"Job {job_id} not found")
+            raise not_found()
         return job
 
     def get_job(self, job_id, query, body):
-        return rapi_job(self._job(job_id))
+        job = self.jobs.get(int(job_id))
+        return unknown_job(int(job_id)) if job is None else rapi_job(job)
 
     def cancel_job(self, job_id, query, body):
-        self._job(job_id)
+        if self.jobs.get(int(job_id)) is None:
+            return [False, f"Job {job_id} not found in queue"]
         if self.jobs.cancel(int(job_id)):
             return [True, f"Job {job_id} canceled"]
         return [False, f"Job {job_id} is no longer waiting in the queue"]
@@ -279,7 +321,7 @@ class Api:
         with self.cluster.store.lock:
             net = self.cluster.store.networks.get(name)
             if net is None:
-                raise HttpError(404, "Not Found", f"Network {name} not found")
+                raise not_found()
             return views.network(self.cluster, net)
 
     def create_network(self, query, body):
@@ -287,10 +329,11 @@ class Api:
             raise bad_request("Required parameter 'network_name' is missing")
         op = {k: v for k, v in body.items() if k != "__version__"}
         op["OP_ID"] = "OP_NETWORK_ADD"
-        return self._submit(op)
+        return self._submit(op, "networks")
 
     def delete_network(self, name, query, body):
-        return self._submit({"OP_ID": "OP_NETWORK_REMOVE", "network_name": name, "force": False})
+        return self._submit({"OP_ID": "OP_NETWORK_REMOVE", "network_name": name, "force": False},
+                            "networks_name")
 
     def connect_network(self, name, query, body):
         body = body or {}
@@ -298,16 +341,18 @@ class Api:
                              "group_name": body.get("group_name"),
                              "network_mode": body.get("network_mode", "bridged"),
                              "network_link": body.get("network_link", "snfbr0"),
-                             "conflicts_check": body.get("conflicts_check", True)})
+                             "conflicts_check": body.get("conflicts_check", True)},
+                            "networks_name_connect")
 
     def disconnect_network(self, name, query, body):
         return self._submit({"OP_ID": "OP_NETWORK_DISCONNECT", "network_name": name,
-                             "group_name": (body or {}).get("group_name")})
+                             "group_name": (body or {}).get("group_name")},
+                            "networks_name_disconnect")
 
     def modify_network(self, name, query, body):
         op = dict(body or {})
         op.update({"OP_ID": "OP_NETWORK_SET_PARAMS", "network_name": name})
-        return self._submit(op)
+        return self._submit(op, "networks_name_modify")
 
 
 def make_handler(api: Api, users: dict[str, str]) -> type[BaseHTTPRequestHandler]:
@@ -348,11 +393,10 @@ def make_handler(api: Api, users: dict[str, str]) -> type[BaseHTTPRequestHandler
             try:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length > MAX_BODY_BYTES:
-                    raise HttpError(413, "Request Entity Too Large")
+                    raise HttpError(413)
                 raw = self.rfile.read(length) if length else b""
                 if not self._authorized():
-                    raise HttpError(401, "Unauthorized",
-                                    "No permission -- see authorization schemes")
+                    raise HttpError(401)
                 try:
                     body = json.loads(raw) if raw.strip() else None
                 except ValueError:
@@ -361,11 +405,10 @@ def make_handler(api: Api, users: dict[str, str]) -> type[BaseHTTPRequestHandler
                 query = parse_qs(url.query)
                 self._send(200, api.dispatch(method, url.path.rstrip("/") or "/", query, body))
             except HttpError as exc:
-                self._send(exc.code, {"code": exc.code, "message": exc.message,
-                                      "explain": exc.explain})
+                self._send(exc.code, exc.body())
             except Exception:
                 log.exception("rapi %s %s failed", method, self.path)
-                self._send(500, {"code": 500, "message": "Internal Server Error", "explain": ""})
+                self._send(500, HttpError(500).body())
 
         def do_GET(self) -> None:
             self._handle("GET")
