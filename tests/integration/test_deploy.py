@@ -93,7 +93,7 @@ def test_up_status_second_up_and_down(workdir, parts):
         assert down.returncode == 0, down.stderr
         assert not any(alive(pid) for pid in pids.values())
         assert processes_of(state) == []
-        assert all(port_free(base + i) for i in range(4))
+        assert all(port_free(base + i) for i in range(5))
         assert not list((state / "run").glob("*.pid"))
         status = snf_deploy("status", "--state-dir", str(state))
         assert status.returncode == 3 and "stopped" in status.stdout
