@@ -4,10 +4,17 @@
 Against any Swift endpoint (--url STORAGE_URL --token TOKEN), or, by default, against
 a Pithos it starts itself under gunicorn (filesystem block store, SQLite, test token
 validator) in a temporary directory. Prints each figure with the peer it is compared
-with, measured in the same run: the machine's single-core SHA-256 rate and plain
-local file I/O (write+fsync, read) of the same bytes.
+with, measured in the same run: the machine's single-core SHA-256 and MD5 rates and
+plain local file I/O (write+fsync, read) of the same bytes.
 
-    .venv/bin/python bench/pithos_throughput.py --size-mib 256
+With --swift-python PY (a Python that has OpenStack Swift installed, e.g. a separate
+virtualenv made with `pip install swift`), the same client also runs against a
+one-node Swift it starts in the temporary directory (proxy, account, container and
+object servers on loopback, replica count 1, no auth middleware, fsync as shipped),
+so both figures come from the same run:
+
+    python3 -m venv /tmp/swiftvenv && /tmp/swiftvenv/bin/pip install swift
+    .venv/bin/python bench/pithos_throughput.py --size-mib 256 --swift-python /tmp/swiftvenv/bin/python
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ import argparse
 import hashlib
 import json
 import os
+import pwd
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,12 +47,17 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def sha256_rate(data_path: Path, block: int) -> float:
+def digest_rate(data_path: Path, block: int, algorithm: str = "sha256") -> float:
+    """One core hashing blocks already in memory (MD5 as one running digest, as for ETags)."""
     size = data_path.stat().st_size
     with open(data_path, "rb") as f:
         chunks = [f.read(block) for _ in range(min(16, -(-size // block)))]
     total = sum(len(c) for c in chunks)
-    seconds, _ = timed(lambda: [hashlib.sha256(c).digest() for c in chunks])
+    if algorithm == "md5":
+        digest = hashlib.md5(usedforsecurity=False)
+        seconds, _ = timed(lambda: [digest.update(c) for c in chunks])
+    else:
+        seconds, _ = timed(lambda: [hashlib.new(algorithm, c).digest() for c in chunks])
     return mib_s(total, seconds)
 
 
@@ -68,7 +83,113 @@ def local_io(data_path: Path, tmp: Path) -> tuple[float, float]:
     return mib_s(size, w), mib_s(size, r)
 
 
-def run(url: str, token: str, data_path: Path, tmp: Path) -> dict:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Swift reads /etc/swift/swift.conf at import time; point it at ours first.
+SWIFT_LAUNCHER = """
+import sys
+import swift.common.utils as utils
+utils.SWIFT_CONF_FILE = sys.argv[1]
+from swift.common import constraints, storage_policy
+constraints.reload_constraints()
+storage_policy.reload_storage_policies()
+from swift.common.wsgi import run_wsgi
+sys.exit(run_wsgi(sys.argv[2], sys.argv[3]))
+"""
+
+SWIFT_SERVER_CONF = """[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = {port}
+workers = {workers}
+swift_dir = {etc}
+devices = {devices}
+mount_check = false
+log_level = WARNING
+user = {user}
+
+[pipeline:main]
+pipeline = {pipeline}
+
+[app:{kind}-server]
+use = egg:swift#{kind}
+{extra}
+"""
+
+
+class SwiftAIO:
+    """A one-node OpenStack Swift (one device, one replica) in `root`, started with `python`."""
+
+    def __init__(self, python: str, root: Path) -> None:
+        self.python, self.root = python, root
+        self.etc, self.devices = root / "etc", root / "srv"
+        self.procs: list[subprocess.Popen] = []
+        self.ports = {kind: free_port() for kind in ("proxy", "account", "container", "object")}
+        self.url = f"http://127.0.0.1:{self.ports['proxy']}/v1/AUTH_bench"
+
+    def setup(self) -> None:
+        (self.devices / "sdb1").mkdir(parents=True)
+        self.etc.mkdir(parents=True)
+        (self.etc / "swift.conf").write_text(
+            "[swift-hash]\nswift_hash_path_suffix = bench\nswift_hash_path_prefix = bench\n"
+            "[storage-policy:0]\nname = gold\ndefault = yes\n")
+        builder = str(Path(self.python).with_name("swift-ring-builder"))
+        for kind in ("account", "container", "object"):
+            ring = str(self.etc / f"{kind}.builder")
+            for args in (["create", "6", "1", "1"],
+                         ["add", f"r1z1-127.0.0.1:{self.ports[kind]}/sdb1", "100"],
+                         ["rebalance"]):
+                # rebalance exits 1 with a warning on a one-device ring; the ring is written
+                subprocess.run([builder, ring, *args], capture_output=True, timeout=60)
+            assert (self.etc / f"{kind}.ring.gz").exists(), f"no {kind} ring"
+        for kind in self.ports:
+            pipeline = ("catch_errors proxy-logging proxy-server" if kind == "proxy"
+                        else f"{kind}-server")
+            extra = "account_autocreate = true" if kind == "proxy" else ""
+            if kind == "proxy":
+                extra += ("\n\n[filter:catch_errors]\nuse = egg:swift#catch_errors\n"
+                          "\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n")
+            (self.etc / f"{kind}-server.conf").write_text(SWIFT_SERVER_CONF.format(
+                port=self.ports[kind], workers=2 if kind in ("proxy", "object") else 1,
+                etc=self.etc, devices=self.devices, pipeline=pipeline, kind=kind, extra=extra,
+                user=pwd.getpwuid(os.getuid()).pw_name))
+
+    def start(self) -> None:
+        self.setup()
+        log = open(self.root / "swift.log", "a")
+        for kind in ("account", "container", "object", "proxy"):
+            self.procs.append(subprocess.Popen(
+                [self.python, "-c", SWIFT_LAUNCHER, str(self.etc / "swift.conf"),
+                 str(self.etc / f"{kind}-server.conf"), f"{kind}-server"],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.ports['proxy']}/info",
+                                timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise RuntimeError("swift did not start: " + (self.root / "swift.log").read_text()[-3000:])
+
+    def stop(self) -> None:
+        import signal
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def run(url: str, token: str, data_path: Path, tmp: Path, *, pithos: bool = True) -> dict:
     from snf_common import hashing
 
     size = data_path.stat().st_size
@@ -91,6 +212,9 @@ def run(url: str, token: str, data_path: Path, tmp: Path) -> dict:
     put_s, _ = timed(put)
     get_s, _ = timed(get)
     get_s2, _ = timed(get)
+    if not pithos:
+        return {"size_mib": size / (1 << 20), "put_mib_s": mib_s(size, put_s),
+                "get_mib_s": mib_s(size, get_s), "get_again_mib_s": mib_s(size, get_s2)}
 
     def client_hash() -> tuple[int, list[str]]:
         with open(data_path, "rb") as f:
@@ -116,7 +240,10 @@ def main() -> int:
                         "default: start a local Pithos")
     parser.add_argument("--token", default="tok-bench")
     parser.add_argument("--size-mib", type=int, default=256)
+    parser.add_argument("--swift-python", help="A Python with OpenStack Swift installed: "
+                        "also measure a one-node Swift started with it")
     args = parser.parse_args()
+    swift_result = None
     with tempfile.TemporaryDirectory(prefix="pithos-bench-") as tmpdir:
         tmp = Path(tmpdir)
         data_path = tmp / "data.bin"
@@ -138,16 +265,24 @@ def main() -> int:
         finally:
             if server:
                 server.stop()
-        sha = sha256_rate(data_path, 4 << 20)
-        md5_s, _ = timed(lambda: hashlib.md5(data_path.read_bytes()).digest())
+        if args.swift_python:
+            swift = SwiftAIO(args.swift_python, tmp / "swift")
+            swift.start()
+            try:
+                swift_result = run(swift.url, args.token, data_path, tmp, pithos=False)
+            finally:
+                swift.stop()
+        sha = digest_rate(data_path, 4 << 20)
+        md5 = digest_rate(data_path, 4 << 20, "md5")
         write_rate, read_rate = local_io(data_path, tmp)
     size = result["size_mib"]
     print(f"object size                      {size:.0f} MiB")
     print(f"single-core SHA-256              {sha:8.1f} MiB/s")
-    print(f"single-core MD5                  {size / md5_s:8.1f} MiB/s")
+    print(f"single-core MD5                  {md5:8.1f} MiB/s")
     print(f"local file write+fsync / read    {write_rate:8.1f} / {read_rate:.1f} MiB/s")
     print(f"PUT (streamed, MD5+SHA-256)      {result['put_mib_s']:8.1f} MiB/s"
           f"  = {result['put_mib_s'] / sha:.0%} of SHA-256, "
+          f"{result['put_mib_s'] / md5:.0%} of MD5, "
           f"{result['put_mib_s'] / write_rate:.0%} of local write")
     print(f"GET (first / again)              {result['get_mib_s']:8.1f} / "
           f"{result['get_again_mib_s']:.1f} MiB/s  = "
@@ -158,6 +293,12 @@ def main() -> int:
     total = result["reupload_seconds"] + result["client_hash_seconds"]
     print(f"  including client-side hashing  {total * 1000:8.1f} ms = "
           f"{result['put_seconds'] / total:.1f}x faster")
+    if swift_result:
+        print(f"OpenStack Swift PUT              {swift_result['put_mib_s']:8.1f} MiB/s"
+              f"  (Pithos/Swift {result['put_mib_s'] / swift_result['put_mib_s']:.2f})")
+        print(f"OpenStack Swift GET (first/again){swift_result['get_mib_s']:8.1f} / "
+              f"{swift_result['get_again_mib_s']:.1f} MiB/s  (Pithos/Swift again "
+              f"{result['get_again_mib_s'] / swift_result['get_again_mib_s']:.2f})")
     return 0
 
 
