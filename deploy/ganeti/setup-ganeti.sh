@@ -139,7 +139,11 @@ EOF
 }
 
 install_os() {  # source-dir os-name
-  local src=$1 dst=/srv/ganeti/os/$2 file
+  install_programs "$1" "/srv/ganeti/os/$2"
+}
+
+install_programs() {  # source-dir target-dir: executables as wrappers, other files copied
+  local src=$1 dst=$2 file
   mkdir -p "$dst"
   for file in "$src"/*; do
     if [[ -x $file ]]; then
@@ -161,12 +165,26 @@ else
 fi
 log "OS definition snf-image from $OS_SOURCE"
 
+# ---- 3b. ExtStorage provider archipelago (the tree's), in Ganeti's search path -------
+# Its volumes live in a filesystem block store under /srv/ganeti/archipelago unless
+# SNF_GANETI_NODE_ENV names another (SNF_ARCHIPELAGO_BLOCKSTORE, SNF_ARCHIPELAGO_RUN_DIR).
+ARCHIP_STORE=/srv/ganeti/archipelago/store
+ARCHIP_RUN=/srv/ganeti/archipelago/run
+rm -rf /srv/ganeti/extstorage/archipelago
+if [[ -d $TREE/archipelago/extstorage ]]; then
+  install_programs "$TREE/archipelago/extstorage" /srv/ganeti/extstorage/archipelago
+  mkdir -p "$ARCHIP_STORE" "$ARCHIP_RUN"
+  log "ExtStorage provider archipelago from $TREE/archipelago/extstorage"
+fi
+
 # ---- 4. hooks: the tree's program, run through the same kind of wrapper --------------
 write_node_env() {
   local line key
   {
-    echo "# Written by deploy/ganeti/setup-ganeti.sh: environment of the snf hooks and OS."
+    echo "# Written by deploy/ganeti/setup-ganeti.sh: environment of the snf hooks, OS and ExtStorage."
     echo "export SNF_PYTHON='$PYTHON'"
+    echo "export SNF_ARCHIPELAGO_BLOCKSTORE='$ARCHIP_STORE'"
+    echo "export SNF_ARCHIPELAGO_RUN_DIR='$ARCHIP_RUN'"
     while IFS= read -r line; do
       [[ $line == *=* ]] || continue
       key=${line%%=*}
@@ -256,6 +274,7 @@ SNF_GANETI_CLUSTER=$CLUSTER
 SNF_GANETI_NODE=$NODE
 SNF_GANETI_LINK=$BRIDGE
 SNF_GANETI_TEST_OS=snf-stub+default
+SNF_GANETI_EXTSTORAGE_DIR=/srv/ganeti/extstorage
 SNF_GANETI_HOLDER_PID=$PID
 EOF
 )

@@ -71,6 +71,16 @@ done
 
 ip link del gnt-h 2>/dev/null || true
 
+# NBD servers of archipelago volumes the cluster attached (Ganeti does not detach a
+# volume whose attach printed no block device): end them by the pid in their state file.
+for state in /srv/ganeti/archipelago/run/nbd/*.json; do
+  [[ -e $state ]] || continue
+  pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$state")
+  if [[ -n $pid ]] && grep -qa archipelago.nbd "/proc/$pid/cmdline" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+  fi
+done
+
 # Loop devices whose backing file was a cluster disk (file or ext template).
 losetup -n -O NAME,BACK-FILE 2>/dev/null | while read -r dev file; do
   case "$file" in /srv/ganeti/*|/var/lib/ganeti/*) losetup -d "$dev" || true ;; esac
