@@ -139,6 +139,8 @@ def test_swift_cli_upload_download_list_stat_post_copy_delete(server, tmp_path):
     assert re.search(r"Containers: 2", account)
     swift_cli(server, "alice", "delete", "docs", "small.txt", "copy.txt")
     assert swift_cli(server, "alice", "list", "docs").split() == ["big.bin"]
+    caps = json.loads(swift_cli(server, "alice", "capabilities", "--json"))
+    assert caps["pithos"]["block_hash"] == "sha256" and "slo" not in caps
 
 
 def test_swiftclient_library_chunked_upload_and_ranges(server):

@@ -104,7 +104,8 @@ def object_listing(request: HttpRequest, node: Node, headers: dict[str, str], *,
     entries = listing.objects(
         node, prefix=prefix, delimiter=delimiter, marker=request.GET.get("marker", ""),
         end_marker=request.GET.get("end_marker", ""), limit=list_limit(request),
-        shared=truthy(request, "shared"), public=truthy(request, "public"), visible=visible)
+        shared=truthy(request, "shared"), public=truthy(request, "public"), visible=visible,
+        meta=listing.parse_meta_query(request.GET.get("meta", "")))
     items = [{"subdir": e.name} if isinstance(e, listing.Subdir) else object_item(e)
              for e in entries]
     return formats.render(formats.listing_format(request), items, root="container",

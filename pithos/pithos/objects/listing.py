@@ -1,4 +1,5 @@
-"""Listings of containers and objects: prefix, delimiter, marker, end_marker, limit.
+"""Listings of containers and objects: prefix, delimiter, marker, end_marker, limit,
+and metadata queries (`meta=key,!key,key<op>value`).
 
 Names sort by their bytes (SQLite's default; PostgreSQL gets COLLATE "C"), as
 Swift clients expect when they page with markers.
@@ -6,14 +7,16 @@ Swift clients expect when they page with markers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Collate
 
-from pithos.objects.models import CONTAINER, OBJECT, Node, Permission, PublicLink
+from pithos.objects.models import CONTAINER, OBJECT, Node, Permission, PublicLink, VersionMeta
+from snf_common.faults import BadRequest
 
 BATCH = 1000
 MAX_CHAR = "\U0010ffff"
@@ -22,6 +25,46 @@ MAX_CHAR = "\U0010ffff"
 @dataclass
 class Subdir:
     name: str
+
+
+@dataclass(frozen=True)
+class MetaTerm:
+    """One metadata condition on an object's current version."""
+
+    key: str
+    negate: bool = False        # `!key`: the key is absent
+    op: str = ""                # "", "=", "!=", "<", "<=", ">", ">="
+    value: str = ""
+
+
+_TERM = re.compile(r"^(!?)\s*([^=!<>]+?)\s*(?:(!=|<=|>=|=|<|>)(.*))?$")
+_LOOKUPS = {"=": "exact", "!=": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+
+
+def parse_meta_query(raw: str) -> list[MetaTerm]:
+    """`color,!draft,size>=10` -> terms; keys match X-Object-Meta-* names (lower case).
+    Values compare as text, as in Pithos."""
+    terms = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        match = _TERM.match(part)
+        if not match or (match.group(1) and match.group(3)):
+            raise BadRequest(f"Bad metadata query term {part!r}: use key, !key or key<op>value "
+                             "with op one of = != < <= > >=.")
+        negate, key, op, value = match.groups()
+        terms.append(MetaTerm(key.strip().lower(), bool(negate), op or "", (value or "").strip()))
+    return terms
+
+
+def _meta_filter(qs: QuerySet, term: MetaTerm) -> QuerySet:
+    has_key = VersionMeta.objects.filter(version=OuterRef("latest"), key=term.key)
+    if term.negate:
+        return qs.exclude(Exists(has_key))
+    if not term.op:
+        return qs.filter(Exists(has_key))
+    matching = has_key.filter(**{f"value__{_LOOKUPS[term.op]}": term.value})
+    if term.op == "!=":  # has the key, with another value
+        return qs.filter(Exists(has_key)).exclude(Exists(matching))
+    return qs.filter(Exists(matching))
 
 
 def _byte_ordered(qs: QuerySet) -> tuple[QuerySet, str]:
@@ -47,12 +90,14 @@ def containers(account: str, *, marker: str = "", end_marker: str = "", prefix: 
 def objects(container: Node, *, prefix: str = "", delimiter: str = "", marker: str = "",
             end_marker: str = "", limit: int = 10000, shared: bool = False,
             public: bool = False, visible: Callable[[Node], bool] | None = None,
-            ) -> list[Node | Subdir]:
+            meta: list[MetaTerm] | None = None) -> list[Node | Subdir]:
     """Current objects (Node with latest loaded) and, with a delimiter, Subdir entries."""
     base = Node.objects.filter(parent=container, depth=OBJECT, latest__isnull=False) \
         .select_related("latest")
     if prefix:
         base = base.filter(name__startswith=prefix)
+    for term in meta or ():
+        base = _meta_filter(base, term)
     if shared:
         shared_paths = Permission.objects.filter(path__startswith=container.path + "/") \
             .values_list("path", flat=True)
