@@ -17,6 +17,7 @@ from pithos.api.headers import (
     iso,
     last_modified,
     meta_headers,
+    parse_timestamp,
     prefixed,
     truthy,
 )
@@ -94,6 +95,11 @@ def _shares_in(account: str, container: str, user: str) -> bool:
 
 def object_listing(request: HttpRequest, node: Node, headers: dict[str, str], *,
                    visible) -> HttpResponse:
+    until = parse_timestamp(request.GET.get("until"))
+    if until is not None:
+        if visible is not None:
+            raise Forbidden("Only the owner may list a container as it was (until).")
+        headers = {**headers, "X-Container-Until-Timestamp": last_modified(until)}
     prefix = request.GET.get("prefix", "")
     delimiter = request.GET.get("delimiter", "")
     if "path" in request.GET:
@@ -105,7 +111,7 @@ def object_listing(request: HttpRequest, node: Node, headers: dict[str, str], *,
         node, prefix=prefix, delimiter=delimiter, marker=request.GET.get("marker", ""),
         end_marker=request.GET.get("end_marker", ""), limit=list_limit(request),
         shared=truthy(request, "shared"), public=truthy(request, "public"), visible=visible,
-        meta=listing.parse_meta_query(request.GET.get("meta", "")))
+        meta=listing.parse_meta_query(request.GET.get("meta", "")), until=until)
     items = [{"subdir": e.name} if isinstance(e, listing.Subdir) else object_item(e)
              for e in entries]
     return formats.render(formats.listing_format(request), items, root="container",

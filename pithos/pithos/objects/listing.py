@@ -12,10 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Collate
 
-from pithos.objects.models import CONTAINER, OBJECT, Node, Permission, PublicLink, VersionMeta
+from pithos.objects.models import (
+    CONTAINER,
+    DELETED,
+    OBJECT,
+    Node,
+    Permission,
+    PublicLink,
+    Version,
+    VersionMeta,
+)
 from snf_common.faults import BadRequest
 
 BATCH = 1000
@@ -55,8 +64,8 @@ def parse_meta_query(raw: str) -> list[MetaTerm]:
     return terms
 
 
-def _meta_filter(qs: QuerySet, term: MetaTerm) -> QuerySet:
-    has_key = VersionMeta.objects.filter(version=OuterRef("latest"), key=term.key)
+def _meta_filter(qs: QuerySet, term: MetaTerm, version_field: str = "latest") -> QuerySet:
+    has_key = VersionMeta.objects.filter(version=OuterRef(version_field), key=term.key)
     if term.negate:
         return qs.exclude(Exists(has_key))
     if not term.op:
@@ -90,14 +99,29 @@ def containers(account: str, *, marker: str = "", end_marker: str = "", prefix: 
 def objects(container: Node, *, prefix: str = "", delimiter: str = "", marker: str = "",
             end_marker: str = "", limit: int = 10000, shared: bool = False,
             public: bool = False, visible: Callable[[Node], bool] | None = None,
-            meta: list[MetaTerm] | None = None) -> list[Node | Subdir]:
-    """Current objects (Node with latest loaded) and, with a delimiter, Subdir entries."""
-    base = Node.objects.filter(parent=container, depth=OBJECT, latest__isnull=False) \
-        .select_related("latest")
+            meta: list[MetaTerm] | None = None,
+            until: float | None = None) -> list[Node | Subdir]:
+    """Current objects (Node with latest loaded) and, with a delimiter, Subdir entries.
+
+    With `until`, the objects as they were at that time: each node's last version
+    modified by then, unless that was a deletion; `latest` then holds that version
+    (in memory only).
+    """
+    if until is None:
+        base = Node.objects.filter(parent=container, depth=OBJECT, latest__isnull=False) \
+            .select_related("latest")
+        version_field = "latest"
+    else:
+        at = Version.objects.filter(node=OuterRef("pk"), mtime__lte=until).order_by("-serial")
+        base = Node.objects.filter(parent=container, depth=OBJECT).annotate(
+            at_serial=Subquery(at.values("serial")[:1]),
+            at_cluster=Subquery(at.values("cluster")[:1]),
+        ).filter(at_serial__isnull=False).exclude(at_cluster=DELETED)
+        version_field = "at_serial"
     if prefix:
         base = base.filter(name__startswith=prefix)
     for term in meta or ():
-        base = _meta_filter(base, term)
+        base = _meta_filter(base, term, version_field)
     if shared:
         shared_paths = Permission.objects.filter(path__startswith=container.path + "/") \
             .values_list("path", flat=True)
@@ -134,4 +158,10 @@ def objects(container: Node, *, prefix: str = "", delimiter: str = "", marker: s
                 break
         if not jumped and len(batch) < BATCH:
             break
-    return result[:limit]
+    result = result[:limit]
+    if until is not None:
+        nodes = [e for e in result if isinstance(e, Node)]
+        found = Version.objects.in_bulk([n.at_serial for n in nodes])
+        for node in nodes:
+            node.latest = found[node.at_serial]
+    return result

@@ -186,7 +186,13 @@ def delete(account: str, container: str, name: str, *, user: str) -> None:
             if policy.get("versioning") == "none":
                 Version.objects.filter(node=node).delete()
             else:
-                Version.objects.filter(pk=version.pk).update(cluster=DELETED, mtime=time.time())
+                # The content keeps its own mtime in history; a tombstone records when
+                # it was deleted, so listings and reads `until` a time see the truth.
+                Version.objects.filter(pk=version.pk).update(cluster=HISTORY)
+                Version.objects.create(
+                    node=node, size=0, hashes="[]", object_hash=hashing.merkle_root_hex([]),
+                    md5="", uuid=version.uuid, mtime=time.time(), modified_by=user,
+                    cluster=DELETED, content_type=version.content_type)
 
 
 def list_versions(node: Node) -> list[tuple[int, float]]:
