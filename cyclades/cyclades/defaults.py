@@ -56,6 +56,8 @@ SETTINGS = [
             "Port of the VNC proxy (0 = the port of CYCLADES_BASE_URL + 2, snf-deploy's layout)."),
     Setting("CYCLADES_VNCPROXY_BIND", str, "127.0.0.1",
             "Address `cyclades-manage vncproxy` listens on."),
+    Setting("CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS", float, 0.0,
+            "Testing only: the dispatcher waits this long between its commit and the ack."),
     Setting("CYCLADES_MAX_METADATA_ITEMS", int, 128, "Metadata items per server."),
     Setting("CYCLADES_MAX_PERSONALITY", int, 5, "Injected files per server."),
     Setting("CYCLADES_MAX_PERSONALITY_BYTES", int, 10240, "Size of one injected file."),

@@ -79,13 +79,17 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(root: Path, *, vm_limit: int = VM_LIMIT, workers: int = 2):
-    """Astakos + Cyclades + dev cluster + dispatcher in `root`; yields their coordinates."""
+def running_stack(root: Path, *, vm_limit: int = VM_LIMIT, workers: int = 2,
+                  queue_url: str | None = None, cyclades_extra_env: dict | None = None):
+    """Astakos + Cyclades + dev cluster + dispatcher in `root`; yields their coordinates.
+
+    `queue_url` replaces the local spool (e.g. RabbitMQ); `cyclades_extra_env` adds
+    SNF_* settings to Cyclades' processes (e.g. a PostgreSQL database)."""
     (root / "conf").mkdir(parents=True, exist_ok=True)
     base_env = {k: v for k, v in os.environ.items()
                 if not k.startswith("SNF_") and k != "DJANGO_SETTINGS_MODULE"}
     base_env.update(SNF_SETTINGS_DIR=str(root / "conf"), SNF_LOG_LEVEL="WARNING",
-                    SNF_QUEUE_URL=f"spool://{root / 'queue'}")
+                    SNF_QUEUE_URL=queue_url or f"spool://{root / 'queue'}")
     astakos_port, cyclades_port = free_port(), free_port()
     astakos_url = f"http://127.0.0.1:{astakos_port}"
     cyclades_url = f"http://127.0.0.1:{cyclades_port}"
@@ -93,7 +97,7 @@ def running_stack(root: Path, *, vm_limit: int = VM_LIMIT, workers: int = 2):
                        SNF_ASTAKOS_BASE_URL=astakos_url)
     cyclades_env = dict(base_env, SNF_STATE_DIR=str(root / "cyclades"),
                         SNF_CYCLADES_BASE_URL=cyclades_url,
-                        SNF_IDENTITY_URL=f"{astakos_url}/identity/v3")
+                        SNF_IDENTITY_URL=f"{astakos_url}/identity/v3", **(cyclades_extra_env or {}))
     procs: list[subprocess.Popen] = []
     try:
         manage("astakos", astakos_env, "migrate", "-v0")

@@ -128,6 +128,8 @@ class Dispatcher:
         self.failures.pop(delivery.message_id, None)
         if server_id is not None:
             commissions.resolve(server_id)
+        if settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS:   # crash tests aim here
+            time.sleep(settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS)
         self._settle(delivery)
 
     def idle(self) -> None:
@@ -148,7 +150,7 @@ class Dispatcher:
         while not should_stop():
             try:
                 delivery = self.transport.get(self.queue, timeout=poll_seconds)
-            except QueueError as exc:
+            except Exception as exc:  # QueueError, or a client library error that escaped it
                 if drain:
                     raise
                 if not self.reconnect(exc, should_stop):
