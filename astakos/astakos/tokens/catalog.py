@@ -80,7 +80,8 @@ def entries(*, user_id: str, project_id: str, request_base: str = "",
     for name, type_, version, url, service_ui_url in _service_rows():
         result.append({"name": name, "type": type_, "version": version,
                        "url": substitute(url, user_id=user_id, project_id=project_id),
-                       "ui_url": service_ui_url or ui_url(base)})
+                       "ui_url": service_ui_url or ui_url(base),
+                       "per_user": "{user_id}" in url or "{project_id}" in url})
     return result
 
 
@@ -95,6 +96,9 @@ def as_v3(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def as_v2(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     region = settings.REGION
+    # Synnefo's clients (kamaki 0.16) take the first entry of a type and append the
+    # account themselves: in v2.0, entries with a per-user URL (swift's) come last.
+    items = sorted(items, key=lambda e: bool(e.get("per_user")))
     return [{"type": e["type"], "name": e["name"], "endpoints_links": [],
              "endpoints": [{"id": stable_id(e["name"]), "region": region,
                             "versionId": e["version"], "publicURL": e["url"],

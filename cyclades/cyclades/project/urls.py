@@ -27,6 +27,7 @@ urlpatterns = [
     path("volume/", volume_versions.root),
     path("volume/v3", volume_versions.v3),
     path("volume/v3/", include("cyclades.api.volume_v3.urls")),
+    path("volume/v2.0/", include("cyclades.api.volume_v3.urls_v2")),
     path("vmapi/v1.0/", include("cyclades.vmapi.urls")),
 ]
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from astakos_factories import user_token
 
+from astakos.tokens.catalog import forget_services
+from astakos.tokens.components import import_definition
+
 from astakos.tokens.models import Token
 
 
@@ -63,3 +66,20 @@ def test_empty_body_is_public_catalog(api, alice):
 
 def test_v2_version_document(api, db):
     assert api.get("/identity/v2.0").json()["version"]["id"] == "v2.0"
+
+
+def test_v2_lists_per_user_urls_after_synnefo_style_ones(api, alice):
+    # kamaki 0.16 takes the first object-store entry and appends the account itself.
+    import_definition({"component": "pithos2", "endpoints": [
+        {"name": "swift2", "type": "object-store2", "version": "v1",
+         "url": "http://127.0.0.1:8701/object-store/v1/{user_id}"},
+        {"name": "pithos2_object-store", "type": "object-store2", "version": "v1",
+         "url": "http://127.0.0.1:8701/object-store/v1"}], "resources": []})
+    forget_services()
+    token = user_token(alice)
+    v2 = api.post("/identity/v2.0/tokens", {"auth": {"token": {"id": token}}}).json()
+    names = [s["name"] for s in v2["access"]["serviceCatalog"] if s["type"] == "object-store2"]
+    assert names == ["pithos2_object-store", "swift2"]
+    v3 = api.call("GET", "/identity/v3/auth/catalog", token=token).json()["catalog"]
+    assert [s["name"] for s in v3 if s["type"] == "object-store2"] == \
+        ["swift2", "pithos2_object-store"]

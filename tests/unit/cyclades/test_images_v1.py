@@ -46,9 +46,9 @@ def test_register_show_list_and_unregister(pithos):
     assert head["X-Image-Meta-Property-ROOT_PARTITION"] == "1"
     assert head["X-Image-Meta-Location"] == "pithos://alice-uuid/pithos/deb.img"
     bob = ImageApi("tok-bob")
-    assert [i["id"] for i in bob.call("GET", "v1.0/images/detail").data["images"]] == \
+    assert [i["id"] for i in bob.call("GET", "v1.0/images/detail").data] == \
         [image["id"]]
-    assert [i["name"] for i in bob.call("GET", "v1.0/images").data["images"]] == ["debian"]
+    assert [i["name"] for i in bob.call("GET", "v1.0/images").data] == ["debian"]
     assert bob.call("DELETE", f"v1.0/images/{image['id']}").status_code == 403
     updated = alice.call("PUT", f"v1.0/images/{image['id']}",
                          HTTP_X_IMAGE_META_NAME="deb12",
@@ -81,7 +81,7 @@ def test_v1_members_share_at_once(pithos):
     assert bob.call("HEAD", f"v1.0/images/{image['id']}").status_code == 404
     assert alice.call("PUT", f"v1.0/images/{image['id']}/members/bob-uuid").status_code == 204
     assert bob.call("HEAD", f"v1.0/images/{image['id']}").status_code == 200
-    assert [i["id"] for i in bob.call("GET", "v1.0/images").data["images"]] == [image["id"]]
+    assert [i["id"] for i in bob.call("GET", "v1.0/images").data] == [image["id"]]
     assert alice.call("GET", f"v1.0/images/{image['id']}/members").data["members"] == \
         [{"member_id": "bob-uuid", "can_share": False}]
     assert bob.call("GET", "v1.0/shared-images/bob-uuid").data["shared_images"][0][

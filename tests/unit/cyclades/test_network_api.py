@@ -370,3 +370,17 @@ def test_port_attach_refused_by_an_unreachable_cluster_leaves_nothing(alice, ane
     assert anet.call("GET", f"networks/{net['id']}").data["network"]["status"] == "ACTIVE"
     assert anet.call("GET", f"ports/{again.data['port']['id']}").data["port"]["status"] == \
         "ACTIVE"
+
+
+def test_detail_lists_match_the_plain_lists(anet, bnet, quota):
+    network = make_network(anet, "detailed")
+    make_subnet(anet, network["id"], cidr="10.9.0.0/24")
+    for collection in ("networks", "subnets", "ports", "floatingips"):
+        plain = anet.call("GET", collection)
+        detail = anet.call("GET", f"{collection}/detail")
+        assert detail.status_code == 200 and detail.data == plain.data
+    assert [n["name"] for n in anet.call("GET", "networks/detail").data["networks"]] \
+        == ["detailed"]
+    assert bnet.call("GET", "networks/detail").data == {"networks": []}
+    assert anet.call("POST", "networks/detail", {"network": {"name": "x"}}).status_code == 405
+    assert anet.call("GET", "networks/detail", prefix="/network/v2.0/").status_code == 200

@@ -404,3 +404,22 @@ def test_admin_commands(valice):
     assert "available" in run("volume-list")
     with pytest.raises(CommandError):
         run("volume-show", "not-a-uuid")
+
+
+def test_synnefo_v2_paths_act_on_the_tokens_project(valice, vbob, quota, archip_type):
+    # /volume/v2.0/... (kamaki 0.16): the v3 views without the project in the path.
+    created = valice.call("POST", "", {"volume": {"size": 1, "name": "old"}},
+                          root="/volume/v2.0/volumes")
+    assert created.status_code == 202, created.data
+    volume_id = created.data["volume"]["id"]
+    listed = valice.call("GET", "", root="/volume/v2.0/volumes/detail").data["volumes"]
+    assert [v["id"] for v in listed] == [volume_id] and listed[0]["size"] == 1
+    assert valice.call("GET", "", root=f"/volume/v3/alice-uuid/volumes/{volume_id}") \
+        .data["volume"]["name"] == "old"
+    assert vbob.call("GET", "", root="/volume/v2.0/volumes/detail").data["volumes"] == []
+    assert vbob.call("GET", "", root=f"/volume/v2.0/volumes/{volume_id}").status_code == 404
+    assert [t["name"] for t in valice.call("GET", "", root="/volume/v2.0/types")
+            .data["volume_types"]] == ["archip"]
+    assert VolumeApi("", "").call("GET", "", root="/volume/v2.0/volumes").status_code == 401
+    assert valice.call("DELETE", "", root=f"/volume/v2.0/volumes/{volume_id}").status_code \
+        == 202

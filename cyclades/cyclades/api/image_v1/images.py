@@ -147,17 +147,17 @@ def register(request: HttpRequest) -> HttpResponse:
 def collection(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return register(request)
-    return JsonResponse({"images": [{"id": str(i.id), "name": i.name,
-                                     "disk_format": i.format,
-                                     "container_format": i.container_format,
-                                     "size": i.size, "checksum": i.checksum,
-                                     "status": i.status}
-                                    for i in _listing(request)]})
+    # Plankton lists are bare JSON arrays (not Glance v1's {"images": [...]}):
+    # kamaki 0.16 and snf-image-creator iterate the body itself.
+    return JsonResponse([{"id": str(i.id), "name": i.name, "disk_format": i.format,
+                          "container_format": i.container_format, "size": i.size,
+                          "checksum": i.checksum, "status": i.status}
+                         for i in _listing(request)], safe=False)
 
 
 @api_view(("GET",))
 def detail_list(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"images": [detail(i) for i in _listing(request)]})
+    return JsonResponse([detail(i) for i in _listing(request)], safe=False)
 
 
 @api_view(("GET", "HEAD", "PUT", "DELETE"))

@@ -10,6 +10,8 @@ urlpatterns = [
     re_path(r"^$", views.v2),
     re_path(r"^extensions" + SUFFIX, views.extensions),
     re_path(r"^networks" + SUFFIX, views.network_collection),
+    re_path(r"^(?P<collection>networks|subnets|ports|floatingips)/detail" + SUFFIX,
+            views.collection_detail),
     re_path(r"^networks/(?P<network_id>[^/.]+)" + SUFFIX, views.network_item),
     re_path(r"^subnets" + SUFFIX, views.subnet_collection),
     re_path(r"^subnets/(?P<subnet_id>[^/.]+)" + SUFFIX, views.subnet_item),

@@ -199,3 +199,14 @@ def floating_ip_item(request: HttpRequest, fip_id: str) -> HttpResponse:
         fip = floating_ips.update(credentials, fip, _body(request, "floatingip"))
     fresh = IPAddress.objects.select_related("port").get(pk=fip.pk)
     return _one("floatingip", formats.floating_ips([fresh])[0])
+
+
+# -- Synnefo's `/<collection>/detail` lists (kamaki 0.16 lists networks this way) ------
+_COLLECTIONS = {"networks": network_collection, "subnets": subnet_collection,
+                "ports": port_collection, "floatingips": floating_ip_collection}
+
+
+@api_view(("GET",))
+def collection_detail(request: HttpRequest, collection: str) -> HttpResponse:
+    # The same rows as the plain list; __wrapped__ skips the second auth pass.
+    return _COLLECTIONS[collection].__wrapped__(request)

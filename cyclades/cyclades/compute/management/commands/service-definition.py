@@ -26,6 +26,10 @@ def definition() -> dict:
              "url": f"{base}/volume/v3/{{project_id}}"},
             {"name": "cinder", "type": "block-storage", "version": "v3",
              "url": f"{base}/volume/v3/{{project_id}}"},
+            # Synnefo's volume API as kamaki 0.16 finds it (type volume, no project in
+            # the path); the SDK prefers block-storage when both are listed.
+            {"name": "cyclades_volume", "type": "volume", "version": "v2.0",
+             "url": f"{base}/volume/v2.0"},
         ],
         "resources": [
             {"name": name, "unit": unit, "description": description,
