@@ -239,3 +239,16 @@ def test_unauthenticated_is_401(backend):
     from conftest import Api
 
     assert Api("bad-token").call("GET", "servers").status_code == 401
+
+
+def test_listing_timestamps_and_pages_match_the_database(alice, backend, flavor, image):
+    ids = [create(alice, flavor, image).data["server"]["id"] for _ in range(3)]
+    listed = alice.call("GET", "servers/detail?limit=2").data
+    assert [s["id"] for s in listed["servers"]] == ids[:2]
+    for shown in listed["servers"]:
+        row = Server.objects.get(pk=int(shown["id"]))
+        assert shown["created"] == row.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert shown["updated"] == row.updated.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert shown["SNF:fqdn"] == f"snf-{row.id}" and len(shown["addresses"]) == 1
+    rest = alice.call("GET", f"servers/detail?marker={ids[1]}").data["servers"]
+    assert [s["id"] for s in rest] == ids[2:] and len(rest[0]["addresses"]) == 1

