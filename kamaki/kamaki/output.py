@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "json")
+PIPE_WIDTH = 10_000
 
 
 def _state(ctx: click.Context) -> dict:
@@ -49,14 +50,18 @@ def _cell(value: Any) -> str:
 
 
 def _console() -> Console:
-    # Plain output when piped: no colours, no wrapping tricks.
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    # Plain output when piped: no colours and no folding at 80 columns (an id split over
+    # two lines cannot be grepped); on a terminal, fit its width.
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True, width=PIPE_WIDTH, color_system=None)
 
 
 def print_list(rows: Iterable[dict[str, Any]], columns: Sequence[str | tuple[str, str]]) -> None:
     """A table of `columns` (key or (key, title)); JSON prints the rows unchanged."""
     rows = list(rows)
     if output_format() == "json":
+        rows = [{k: v for k, v in row.items() if not str(k).startswith("_")} for row in rows]
         click.echo(json.dumps(rows, indent=2, sort_keys=True, default=str))
         return
     table = Table(show_edge=False, box=None, pad_edge=False)

@@ -20,8 +20,10 @@ def volume() -> None:
 @volume.command("list")
 @output_option
 def volume_list() -> None:
-    print_list(_vol().list_volumes(), ["id", "name", "status", "size", "volume_type",
-                                       "attachments"])
+    rows = _vol().list_volumes()
+    for row in rows:  # the table shows the servers; JSON keeps the attachments as they are
+        row.setdefault("_servers", [a.get("server_id") for a in row.get("attachments") or []])
+    print_list(rows, ["id", "name", "status", "size", "volume_type", ("_servers", "servers")])
 
 
 @volume.command("info")

@@ -75,7 +75,9 @@ class ImageClient(HttpClient):
                    "X-Image-Meta-Container-Format": container_format,
                    "X-Image-Meta-Is-Public": "true" if is_public else "false"}
         for key, value in (properties or {}).items():
-            headers[f"X-Image-Meta-Property-{key}"] = str(value)
+            # WSGI servers drop header names with "_" (ROOT_PARTITION); Plankton reads
+            # "-" in a property name back as "_".
+            headers[f"X-Image-Meta-Property-{key.replace('_', '-')}"] = str(value)
         response = self.request("POST", "v1.0/images", headers=headers, expect=(200, 201),
                                 retry=False)
         body = response.json() if response.content else {}
