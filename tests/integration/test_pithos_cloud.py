@@ -99,8 +99,9 @@ def bytes_used(conn) -> int:
 
 
 def pending_pithos_commissions(cloud) -> list:
-    rows = json.loads(manage(cloud, "astakos", "commission-list", "-o", "json") or "[]")
-    return [row for row in rows if "pithos" in str(row.get("clientkey", ""))]
+    # the clientkey of a commission is the issuing component's name
+    return json.loads(manage(cloud, "astakos", "commission-list", "--component", "pithos",
+                             "-o", "json") or "[]")
 
 
 def swift_cli(cloud, user: User, *args: str, cwd: Path) -> str:
