@@ -116,6 +116,21 @@ def charge(account: str, project: str, delta: int, name: str) -> Iterator[None]:
         _resolve(holder.accept, serial)
 
 
+def precheck(account: str, project: str, delta: int, name: str) -> None:
+    """413 now if `delta` more bytes would not fit, before an upload is received.
+
+    A probe (a commission issued and rejected at once), not a reservation: the
+    commit still charges the real delta, so a concurrent writer cannot slip past.
+    """
+    if delta <= 0:
+        return
+    holder = get_holder()
+    serial = holder.issue(account=account, project=project or account, delta=delta,
+                          name="precheck " + name)
+    if serial is not None:
+        _resolve(holder.reject, serial)
+
+
 def _resolve(action, serial: int) -> None:
     from snf_common.clients.base import ClientError
 

@@ -189,6 +189,9 @@ def test_upload_over_limit_is_413_and_changes_nothing(cloud, demo):
         with pytest.raises(swift.ClientException) as err:
             conn.put_object(container, "keep", os.urandom(2000))  # +1989 bytes
         assert err.value.http_status == 413
+        with pytest.raises(swift.ClientException) as err:  # refused before it is received
+            conn.put_object(container, "huge", os.urandom(9 * MIB))
+        assert err.value.http_status == 413
         with pytest.raises(swift.ClientException) as err:
             conn.head_object(container, "big")
         assert err.value.http_status == 404

@@ -81,11 +81,13 @@ def put_object(request: HttpRequest, account: str, container: str, name: str) ->
     else:
         fields = content_fields(request, "application/octet-stream")
         paths.check_meta(prefixed(request, "X-Object-Meta-"), limit=settings.PITHOS_MAX_METADATA)
+        declared = body_length(request)
+        if declared is not None:
+            versions.precheck_upload(account, container, name, declared)
         stored = blocks.write_blocks(iter_body_blocks(request, blocks.block_size()))
         expected = (header(request, "ETag") or "").strip('"').lower()
         if expected and expected != stored.md5:
             raise UnprocessableEntity("The ETag does not match the MD5 of the data received.")
-        declared = body_length(request)
         if declared is not None and declared != stored.size:
             raise BadRequest("The body is shorter than its Content-Length.")
         content = versions.Content(size=stored.size, hashes=stored.hashes, md5=stored.md5,

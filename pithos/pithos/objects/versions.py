@@ -125,6 +125,22 @@ def commit(account: str, container: str, name: str, content: Content, *, user: s
     return version
 
 
+def precheck_upload(account: str, container: str, name: str, size: int) -> None:
+    """Before receiving a body of known size: a missing container (404), a bad name
+    (400), and container or account quota (413) fail before any block is stored.
+    Astakos is asked only for bodies over one block (two extra round trips are not
+    worth it for small ones: the commit refuses them all the same)."""
+    paths.check_object(name)
+    cont = tree.get_container(account, container)
+    policy = tree.policies_of(cont)
+    path = paths.object_path(account, container, name)
+    prev_size = Version.objects.filter(node__path=path, cluster=NORMAL).aggregate(
+        s=Sum("size"))["s"] or 0
+    check_container_quota(cont, policy, size - prev_size)
+    if size > blocks.block_size():
+        quota.precheck(account, policy.get("project", ""), size - prev_size, path)
+
+
 def check_if_match(prev: Version | None, if_match: str) -> None:
     from snf_common.faults import PreconditionFailed
 

@@ -213,3 +213,21 @@ def test_blocks_gc_removes_only_unreferenced_after_grace(alice, store, settings)
     assert block_hash_hex(b"second") in names and block_hash_hex(b"garbage-block") in names
     assert Version.objects.count() >= 4
     assert body(alice.call("GET", "flat/o")) == b"second"
+
+
+def test_large_upload_over_quota_is_refused_before_any_block_is_stored(alice, fake_quota, store):
+    from conftest import BLOCK
+
+    fake_quota.limits["alice"] = fake_quota.usage["alice"] + 2 * BLOCK
+    before = set(store.iter_block_names())
+    r = alice.call("PUT", "c/big", data=bytes(range(256)) * (3 * BLOCK // 256))
+    assert r.status_code == 413
+    assert set(store.iter_block_names()) == before and not fake_quota.pending
+    assert alice.call("HEAD", "c/big").status_code == 404
+    # a missing container is refused before reading too
+    r = alice.call("PUT", "nocontainer/big", data=b"y" * (3 * BLOCK))
+    assert r.status_code == 404 and set(store.iter_block_names()) == before
+    # what fits goes in, and is charged once
+    usage = fake_quota.usage["alice"]
+    assert alice.call("PUT", "c/fits", data=b"z" * (2 * BLOCK)).status_code == 201
+    assert fake_quota.usage["alice"] == usage + 2 * BLOCK and not fake_quota.pending
