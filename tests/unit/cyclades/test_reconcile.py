@@ -89,3 +89,32 @@ def test_commissions_left_by_a_crash_are_resolved(alice, backend, flavor, image,
     assert quota.held("alice-uuid", "cyclades.vm") == (1, 1)
     assert quota.held("alice-uuid", "cyclades.cpu") == (0, 0)
     assert orphan_serial not in quota.pending_
+
+
+def test_instance_left_by_a_failed_build_is_removed_not_adopted(alice, backend, flavor, image,
+                                                                 quota):
+    cluster = fake.cluster_for("cluster-a")
+    cluster.failures["create"] = "OS create script failed"
+    server_id = create(alice, flavor, image)
+    run_cluster_jobs()
+    assert Server.objects.get(pk=server_id).operstate == "ERROR"
+    # Real Ganeti keeps a failed create's instance, admin down, with its disks.
+    cluster.instances[f"snf-{server_id}"] = {
+        "name": f"snf-{server_id}", "admin_state": "down", "oper_state": False,
+        "status": "ADMIN_down", "beparams": {}, "nics": [], "disks": [], "tags": []}
+    assert kinds(reconcile()) == [("failed-build-leftover", server_id)]
+    reconcile(fix=True)
+    cluster.run_jobs()
+    assert f"snf-{server_id}" not in cluster.instances
+    assert Server.objects.get(pk=server_id).operstate == "ERROR"   # not adopted as STOPPED
+    assert not quota.pending()
+
+
+def test_a_job_ganeti_forgot_counts_as_missing():
+    from cyclades.updates.reconcile.servers import _job_status
+
+    class ForgetfulRapi:
+        def job(self, job_id):
+            return {"id": None, "status": None, "opresult": None, "ops": None}
+
+    assert _job_status(ForgetfulRapi(), 42) == ("missing", "")

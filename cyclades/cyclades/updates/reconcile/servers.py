@@ -93,7 +93,9 @@ def _job_status(rapi: Any, job_id: int | None) -> tuple[str, str]:
         if exc.status == 404:
             return "missing", ""
         raise
-    return job.get("status", ""), str(job.get("opresult") or "")[:500]
+    if job.get("status") is None:
+        return "missing", ""   # Ganeti answers 200 with null fields for a job it forgot
+    return job["status"], str(job.get("opresult") or "")[:500]
 
 
 def reconcile_backend(backend: Backend, report: Report, *, fix: bool,
@@ -140,6 +142,16 @@ def reconcile_backend(backend: Backend, report: Report, *, fix: bool,
                               logmsg="The instance is not in Ganeti (reconciliation).")
                 else:
                     _release_lost(server, name, cluster)
+                finding.fixed = True
+            report.add(finding)
+            continue
+        if server.operstate == "ERROR" and not server.instance_created and not server.task:
+            # A failed create leaves the instance behind in real Ganeti (admin down,
+            # disks kept): it never became this server, so it is removed, not adopted.
+            finding = Finding("failed-build-leftover", backend.id, server.id, name,
+                              "instance of a failed build still in Ganeti")
+            if fix:
+                rapi.remove(name)
                 finding.fixed = True
             report.add(finding)
             continue
