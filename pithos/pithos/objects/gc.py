@@ -5,10 +5,11 @@ was first found unreferenced ("condemned") at least `grace` seconds ago, and
 was not stored or referenced (touched) since. Uploads touch every block they
 store or point at, and commits re-check that their blocks exist under the lock.
 
-The block store is shared with Archipelago: volumes and snapshots are maps in
-the same store that name blocks no Pithos object may name any more (a volume
-cloned from an image that was then deleted). Those count as referenced, and the
-volume maps are read again right before deleting, so a volume created during the
+The block store is shared with Archipelago: volumes, snapshots and published
+image hashmaps are maps in the same store that name blocks no Pithos object may
+name any more (a volume cloned from an image that was then deleted). Every block a
+map names counts as referenced (archipelago.gc.marked_blocks reads them all), and
+the maps are read again right before deleting, so a volume created during the
 scan keeps its blocks. A store that cannot list its maps gets nothing deleted.
 """
 
@@ -19,7 +20,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from archipelago import mapper
+from archipelago import gc as archipelago_gc
 from archipelago.blockstore import BlockStore
 from pithos.objects import blocks
 from pithos.objects.models import BlockTouch, Version
@@ -48,12 +49,12 @@ def version_blocks() -> set[str]:
 
 
 def volume_blocks(store: BlockStore) -> set[str]:
-    """Blocks Archipelago volumes and snapshots in the same store point at."""
+    """Blocks the maps in the same store point at: Archipelago volumes and snapshots,
+    and hashmaps published there (Cyclades' images)."""
     try:
-        return mapper.referenced_block_names(store)
-    except NotImplementedError as exc:
-        raise GcRefused(f"the block store cannot list volume maps ({exc}); "
-                        "blocks shared with volumes would be lost") from None
+        return archipelago_gc.marked_blocks(store)
+    except (archipelago_gc.GcRefused, NotImplementedError) as exc:
+        raise GcRefused(f"{exc}; blocks shared with volumes would be lost") from None
 
 
 def referenced_blocks(store: BlockStore | None = None) -> set[str]:

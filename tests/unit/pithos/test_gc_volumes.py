@@ -109,3 +109,15 @@ def test_store_that_cannot_list_maps_deletes_nothing(alice, settings):
     with pytest.raises(gc.GcRefused):
         collect_aged()
     assert set(store.iter_block_names()) == before
+
+
+def test_published_raw_hashmap_keeps_its_blocks(alice, store):
+    """Cyclades publishes images as raw hashmap maps (concatenated digests) too."""
+    alice.call("PUT", "img/image", data=b"I" * 300)
+    hashes, _ = image_hashes(alice, "image")
+    store.put_map("plankton-1234", b"".join(bytes.fromhex(h) for h in hashes))
+    alice.call("DELETE", "img/image")
+    collect_aged()
+    assert hashes[0] in set(store.iter_block_names())
+    store.delete_map("plankton-1234")
+    assert collect_aged().deleted == 1
