@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from cyclades.volume.models import VolumeType
-from snf_common.faults import BadRequest, ItemNotFound
+from snf_common.faults import BadRequest, Conflict, ItemNotFound
 
 KNOWN_TEMPLATES = ("drbd", "plain", "file", "sharedfile", "rbd", "diskless", "blockdev", "ext")
 
@@ -66,3 +66,33 @@ def type_for_template(disk_template: str) -> VolumeType:
 
 def detachable(volume_type: VolumeType) -> bool:
     return volume_type.disk_template in settings.CYCLADES_DETACHABLE_DISK_TEMPLATES
+
+
+def update_type(volume_type: VolumeType, *, name: str | None = None,
+                description: str | None = None, disk_template: str | None = None) -> VolumeType:
+    """Rename or re-describe a type; its template only while no live volume uses it
+    (a volume's Ganeti disk was made with the old one)."""
+    if name is not None and name != volume_type.name:
+        if not name or VolumeType.objects.filter(name=name).exists():
+            raise BadRequest(f"Volume type name {name!r} is empty or taken.")
+        volume_type.name = name
+    if description is not None:
+        volume_type.description = description
+    if disk_template is not None and disk_template != volume_type.disk_template:
+        in_use = volume_type.volumes.filter(deleted=False).count()
+        if in_use:
+            raise Conflict(f"{in_use} volumes of type {volume_type.name} exist; its disk "
+                           "template cannot change.")
+        volume_type.disk_template = validate_disk_template(disk_template)
+    volume_type.save()
+    return volume_type
+
+
+def remove_type(volume_type: VolumeType) -> VolumeType:
+    """Retire a type: refused while live volumes use it (they would lose their type)."""
+    in_use = volume_type.volumes.filter(deleted=False).count()
+    if in_use:
+        raise Conflict(f"{in_use} volumes of type {volume_type.name} exist; delete them first.")
+    volume_type.deleted = True
+    volume_type.save(update_fields=["deleted"])
+    return volume_type

@@ -106,6 +106,28 @@ def test_admin_commands_public_network_with_subnet(anet):  # noqa: F811
     assert not Network.objects.filter(name="bad", deleted=False).exists()
 
 
+def test_admin_network_modify_and_remove(anet):  # noqa: F811
+    net = make_network(anet)
+    port = anet.call("POST", "ports", {"port": {"network_id": net["id"]}}).data["port"]
+    prefix = Network.objects.get(pk=net["id"]).mac_prefix
+    changed = json.loads(manage("network-modify", net["id"], "--name", "renamed",
+                                "--admin-state-up", "no", "-o", "json"))
+    assert changed["name"] == "renamed" and changed["status"] == "DOWN"
+    with pytest.raises(Exception, match="public"):
+        manage("network-modify", net["id"], "--floating-ip-pool", "yes")
+    with pytest.raises(Exception, match="nothing to change"):
+        manage("network-modify", net["id"])
+    with pytest.raises(Exception, match="ports"):
+        manage("network-remove", net["id"])
+    assert anet.call("DELETE", f"ports/{port['id']}").status_code == 204
+    assert json.loads(manage("network-remove", net["id"], "-o", "json"))["removed"]
+    assert anet.call("GET", f"networks/{net['id']}").status_code == 404
+    assert prefix not in {n.mac_prefix for n in Network.objects.filter(deleted=False)}
+    assert pools.global_pool("mac_prefix", lock=False).available[0] == "1"
+    with pytest.raises(Exception, match="not found"):
+        manage("network-remove", net["id"])
+
+
 def test_service_definition_publishes_network_endpoint():
     definition = json.loads(manage("service-definition"))
     network = [e for e in definition["endpoints"] if e["type"] == "network"]

@@ -405,6 +405,25 @@ def test_admin_commands(valice):
     with pytest.raises(CommandError):
         run("volume-show", "not-a-uuid")
 
+    # modify/remove: the template is fixed while volumes use the type, removal refused too
+    renamed = json.loads(run("volume-type-modify", "fast", "--name", "quick", "--description",
+                             "ssd", "-o", "json"))
+    assert renamed["name"] == "quick" and renamed["description"] == "ssd"
+    with pytest.raises(CommandError, match="cannot change"):
+        run("volume-type-modify", "quick", "--disk-template", "file")
+    with pytest.raises(CommandError, match="delete them first"):
+        run("volume-type-remove", "quick")
+    assert valice.call("DELETE", f"volumes/{volume['id']}").status_code == 202
+    assert json.loads(run("volume-type-modify", str(created["id"]), "--disk-template",
+                          "file", "-o", "json"))["disk_template"] == "file"
+    with pytest.raises(CommandError):
+        run("volume-type-modify", "quick", "--disk-template", "floppy")
+    assert json.loads(run("volume-type-remove", "quick", "-o", "json"))["deleted"] is True
+    assert json.loads(run("volume-type-list", "-o", "json")) == []
+    assert valice.call("GET", "types").data["volume_types"] == []
+    with pytest.raises(CommandError):
+        run("volume-type-remove", "quick")
+
 
 def test_synnefo_v2_paths_act_on_the_tokens_project(valice, vbob, quota, archip_type):
     # /volume/v2.0/... (kamaki 0.16): the v3 views without the project in the path.
