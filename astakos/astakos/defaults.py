@@ -26,6 +26,9 @@ SETTINGS = [
     Setting("TOKEN_VALIDATOR", str, "astakos.tokens.validator.validate_local",
             "How Astakos checks X-Auth-Token: locally, against its own database (no HTTP)."),
     Setting("ASTAKOS_TOKEN_TTL_SECONDS", int, 24 * 3600, "Lifetime of an issued user token."),
+    Setting("ASTAKOS_TOKEN_CACHE_SECONDS", float, 3.0,
+            "How long a process reuses a validated token; a revocation made by another "
+            "process is honoured within this time (0 = no cache)."),
     Setting("ASTAKOS_SERVICE_TOKEN_TTL_SECONDS", int, 0,
             "Lifetime of component (service) tokens; 0 means they never expire."),
     Setting("ASTAKOS_LOGIN_FAILURES_MAX", int, 10,

@@ -71,6 +71,10 @@ def forget_services() -> None:
     global _services
     with _services_lock:
         _services = None
+    # Cached token bodies embed the catalog.
+    from astakos.tokens import cache
+
+    cache.forget()
 
 
 def entries(*, user_id: str, project_id: str, request_base: str = "",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from astakos.identity.models import User, UserState
 from astakos.identity.users import create_user
+from astakos.tokens import cache as token_cache
 from astakos.tokens.catalog import forget_services
 from astakos.tokens.models import Component, Service, Token
 from astakos.tokens.tokens import digest, new_audit_id, service_token_for
@@ -87,6 +88,7 @@ def renew_service_token(component: Component) -> str:
     with transaction.atomic():
         old = service_token_for(component.name, component.token_generation)
         Token.objects.filter(digest=digest(old)).update(revoked_at=timezone.now())
+        token_cache.forget()
         component.token_generation += 1
         component.save(update_fields=["token_generation"])
         return service_token(component)

@@ -1,15 +1,13 @@
 """The hot path of token validation: one SQL query from a token to everything a check needs.
 
 Validation is what every other service asks Astakos for, so it avoids the ORM's
-per-query overhead: one join of token, user, base-project name and roles. The
-last snapshot is kept per thread so that GET /auth/tokens with the caller's
-own token as subject does not read it twice within one request.
+per-query overhead: one join of token, user, base-project name and roles.
+`astakos.tokens.cache` keeps the snapshots of live tokens for a few seconds.
 """
 
 from __future__ import annotations
 
 import datetime
-import threading
 from dataclasses import dataclass
 
 from django.db import connection
@@ -64,9 +62,6 @@ def _dt(value) -> datetime.datetime | None:
     return dt
 
 
-_memo = threading.local()
-
-
 def fetch(token: str) -> TokenInfo | None:
     """The live token's snapshot, or None (unknown, revoked, expired, user not active)."""
     if not token or len(token) > 512:
@@ -87,13 +82,4 @@ def fetch(token: str) -> TokenInfo | None:
         roles=tuple(["member"] + [g for g in groups if g != "member"]))
     if not info.is_live:
         return None
-    _memo.info = info
     return info
-
-
-def recent(token: str) -> TokenInfo | None:
-    """The snapshot this thread fetched last, if it is of `token` (same request only)."""
-    info = getattr(_memo, "info", None)
-    if info is not None and info.digest == digest(token):
-        return info
-    return None

@@ -87,6 +87,7 @@ def renew(row: Token, *, ttl_seconds: int | None = None) -> Token:
     ttl = settings.ASTAKOS_TOKEN_TTL_SECONDS if ttl_seconds is None else ttl_seconds
     row.expires_at = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=ttl)
     row.save(update_fields=["expires_at"])
+    _forget_cached()
     return row
 
 
@@ -94,12 +95,22 @@ def revoke(row: Token) -> None:
     if row.revoked_at is None:
         row.revoked_at = timezone.now()
         row.save(update_fields=["revoked_at"])
+        _forget_cached()
         log.info("token %s of user %s revoked", row.audit_id, row.user.uuid)
 
 
 def revoke_all(user: User) -> int:
     with transaction.atomic():
-        return Token.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        count = Token.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        _forget_cached()
+        return count
+
+
+def _forget_cached() -> None:
+    # Validated tokens are cached per process for a few seconds (astakos.tokens.cache).
+    from astakos.tokens import cache
+
+    cache.forget()
 
 
 def service_token_for(name: str, generation: int) -> str:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from astakos.tokens.snapshot import fetch
+from astakos.tokens import cache
 from snf_common.credentials import Credentials
 
 
 def validate_local(token: str) -> Credentials | None:
-    info = fetch(token)
-    if info is None:
-        return None
-    return Credentials(user_id=info.user_uuid, user_name=info.username,
-                       project_id=info.project_id, project_name=info.project_name,
-                       roles=info.roles,
-                       expires_at=info.expires_at.isoformat() if info.expires_at else "",
-                       token=token)
+    """Credentials of a live token; served from the per-process cache for a few seconds."""
+    entry = cache.lookup(token)
+    return entry.credentials if entry is not None else None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from astakos.api.keystone_v3.bodies import token_body
 from astakos.api.requests import client_address, query_flag, request_base
-from astakos.tokens import login, snapshot, tokens
+from astakos.tokens import cache, login, snapshot, tokens
 from snf_common.credentials import Credentials
-from snf_common.django.auth import api_view, json_body, request_token, require_credentials
+from snf_common.django.auth import api_view, json_body, require_credentials
 from snf_common.faults import BadRequest, Forbidden, ItemNotFound, Unauthorized
 
 
@@ -68,11 +70,11 @@ def auth_tokens(request: HttpRequest) -> HttpResponse:
     subject = request.META.get("HTTP_X_SUBJECT_TOKEN", "").strip()
     if not subject:
         raise BadRequest("The X-Subject-Token header is required.")
-    # The caller's own token was just read by the auth middleware in this request.
-    info = (snapshot.recent(subject) if subject == request_token(request) else None) \
-        or snapshot.fetch(subject)
-    if info is None:
+    # Usually a cache hit: the auth middleware has just validated the caller's token.
+    entry = cache.lookup(subject)
+    if entry is None:
         raise ItemNotFound("The token is unknown, expired or revoked.")
+    info = entry.info
     _check_may_inspect(caller, info)
     if request.method == "DELETE":
         tokens.revoke(tokens.require(subject))
@@ -80,9 +82,12 @@ def auth_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "HEAD":
         response = HttpResponse(status=200)
     else:
-        body = token_body(info, request_base=request_base(request),
-                          with_catalog=not query_flag(request, "nocatalog"))
-        response = JsonResponse(body)
+        with_catalog = not query_flag(request, "nocatalog")
+        base = settings.ASTAKOS_BASE_URL or request_base(request)
+        # The JSON is built once per cached token (and base URL, catalog or not).
+        data = entry.body((base, with_catalog), lambda: json.dumps(token_body(
+            info, request_base=base, with_catalog=with_catalog)).encode())
+        response = HttpResponse(data, content_type="application/json")
     response["X-Subject-Token"] = subject
     return response
 
