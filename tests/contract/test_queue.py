@@ -219,3 +219,27 @@ def test_topic_patterns(pattern, key, expected):
 def test_spool_refuses_undeclared_queue(tmp_path):
     with pytest.raises(ValueError, match="not declared"):
         SpoolTransport(tmp_path).get("nope")
+
+
+def test_rabbitmq_ack_on_a_lost_connection_raises_and_the_message_comes_back():
+    if not rabbit_up():
+        pytest.skip("no RabbitMQ server answers on 127.0.0.1:5672")
+    from snf_common.queue.base import QueueError
+
+    transport = RabbitMQTransport(
+        f"amqp://guest:guest@127.0.0.1:5672/%2F?exchange=test-{uuid.uuid4().hex[:12]}")
+    queue = f"q-{uuid.uuid4().hex[:10]}"
+    try:
+        transport.declare_queue(queue, ["k"])
+        transport.publish("k", b"m")
+        delivery = transport.get(queue, timeout=5)
+        transport._connection.close()      # the broker connection drops under the consumer
+        with pytest.raises(QueueError):
+            delivery.ack()
+        again = transport.get(queue, timeout=5)   # reconnects; the broker requeued it
+        assert again is not None and again.body == b"m" and again.redelivered
+        again.ack()
+    finally:
+        transport.delete_queue(queue)
+        transport.delete_exchange()
+        transport.close()

@@ -149,16 +149,29 @@ class RabbitMQTransport(QueueTransport):
                 return self._delivery(channel, method, props, body)
             if time.monotonic() >= deadline:
                 return None
-            self._connection.process_data_events(time_limit=POLL_SECONDS)
+            try:
+                self._connection.process_data_events(time_limit=POLL_SECONDS)
+            except CONNECTION_ERRORS:
+                self._drop()   # the next basic_get reconnects with backoff
 
     def _delivery(self, channel: Any, method: Any, props: Any, body: bytes) -> Delivery:
         tag = method.delivery_tag
 
+        # On a lost connection the broker requeues the message by itself; the caller
+        # learns it through QueueError and must not count the message as settled.
         def ack() -> None:
-            channel.basic_ack(tag)
+            try:
+                channel.basic_ack(tag)
+            except CONNECTION_ERRORS as exc:
+                self._drop()
+                raise QueueError(f"ack lost with the connection: {exc}") from None
 
         def nack(requeue: bool) -> None:
-            channel.basic_nack(tag, requeue=requeue)
+            try:
+                channel.basic_nack(tag, requeue=requeue)
+            except CONNECTION_ERRORS as exc:
+                self._drop()
+                raise QueueError(f"nack lost with the connection: {exc}") from None
 
         return Delivery(routing_key=method.routing_key, body=body,
                         message_id=(props.message_id or "") if props else "",
