@@ -101,6 +101,9 @@ class Snapshot(models.Model):
     disk_template = models.CharField(max_length=64)
     status = models.CharField(max_length=16, default="creating")
     map_name = models.CharField(max_length=255, blank=True, default="")
+    # The owner's Pithos file holding the same blocks (pithos://<owner>/snapshots/<uuid>):
+    # what makes it registrable as an image and what its pithos.diskspace quota is charged on.
+    pithos_location = models.CharField(max_length=2048, blank=True, default="")
     deleted = models.BooleanField(default=False, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -2,7 +2,9 @@
 
 Other disk templates have no way to freeze a Ganeti disk through upstream RAPI
 (Synnefo's original needed a patched Ganeti), so a snapshot of such a volume is a
-clear 400. Publishing a snapshot to Pithos as an image is not done yet.
+clear 400. Every snapshot is also a file of its owner in Pithos (`publish.py`):
+charged to their pithos.diskspace like the original's snapshots, and registrable as an
+image (Glance v2 `location`, or `os-volume_upload_image` on the volume).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cyclades.volume import archipelago
+from cyclades.volume import archipelago, publish
 from cyclades.volume.models import Snapshot, Volume
 from cyclades.volume.volumes import validate_text
 from snf_common.credentials import Credentials
@@ -55,8 +57,17 @@ def create_snapshot(credentials: Credentials, volume: Volume, *, name: Any = "",
     except Exception:
         snapshot.delete()
         raise
-    snapshot.status, snapshot.map_name = "available", map_name
-    snapshot.save(update_fields=["status", "map_name", "updated"])
+    try:   # the owner's Pithos file: its quota is the snapshot's (413 leaves nothing)
+        location = publish.publish(credentials, map_name, publish.object_name(snapshot.uuid),
+                                   {"Snapshot-Id": str(snapshot.uuid),
+                                    "Snapshot-Volume": str(volume.uuid),
+                                    "Snapshot-Name": name})
+    except Exception:
+        archipelago.remove_map_quietly(map_name)
+        snapshot.delete()
+        raise
+    snapshot.status, snapshot.map_name, snapshot.pithos_location = "available", map_name, location
+    snapshot.save(update_fields=["status", "map_name", "pithos_location", "updated"])
     log.info("snapshot %s of volume %s: map %s", snapshot.uuid, volume.uuid, map_name)
     return snapshot
 
@@ -70,8 +81,10 @@ def update_snapshot(snapshot: Snapshot, *, name: Any = None, description: Any = 
     return snapshot
 
 
-def delete_snapshot(snapshot: Snapshot) -> None:
-    """Forget the snapshot and its map; volumes cloned from it keep their own maps."""
+def delete_snapshot(snapshot: Snapshot, credentials: Credentials | None = None) -> None:
+    """Forget the snapshot, its map and its Pithos file (with the owner's token: the
+    quota comes back); volumes cloned from it keep their own maps, images registered
+    from the file keep their own published maps."""
     with transaction.atomic():
         locked = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
         if locked.status not in ("available", "error"):
@@ -83,3 +96,5 @@ def delete_snapshot(snapshot: Snapshot) -> None:
         locked.save(update_fields=["status", "deleted", "updated"])
     if locked.map_name:
         archipelago.remove_map_quietly(locked.map_name)
+    if credentials is not None and credentials.user_id == locked.owner:
+        publish.unpublish_quietly(credentials, locked.pithos_location)

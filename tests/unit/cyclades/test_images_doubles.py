@@ -21,18 +21,23 @@ from snf_common.clients.base import ClientError
 
 
 class FakePithos:
-    def __init__(self, store_spec: str) -> None:
-        self.store = open_blockstore(parse_blockstore_spec(store_spec))
+    def __init__(self, store_spec: str = "", *, store: Any = None) -> None:
+        self.store = store if store is not None else \
+            open_blockstore(parse_blockstore_spec(store_spec))
         self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.versions = itertools.count(1)
         self.requests: list[tuple[str, str, str]] = []
+        self.quota: dict[str, int] = {}      # account -> pithos.diskspace limit (bytes)
+
+    def used(self, account: str) -> int:
+        return sum(e["size"] for (a, _, _), e in self.objects.items() if a == account)
 
     def put(self, account: str, container: str, path: str, data: bytes, *,
             readers: tuple[str, ...] = ()) -> dict[str, Any]:
         hashes = [self.store.put_block(data[i:i + hashing.BLOCK_SIZE_BYTES])
                   for i in range(0, len(data), hashing.BLOCK_SIZE_BYTES)] or \
             [self.store.put_block(b"")]
-        entry = {"data": data, "hashes": hashes, "uuid": str(uuid.uuid4()),
+        entry = {"data": data, "size": len(data), "hashes": hashes, "uuid": str(uuid.uuid4()),
                  "version": str(next(self.versions)), "meta": {}, "readers": set(readers),
                  "md5": hashlib.md5(data).hexdigest(), "type": "application/octet-stream"}
         self.objects[(account, container, path)] = entry
@@ -63,13 +68,13 @@ class FakeObjectStore:
         self.pithos.requests.append(("HEAD", self.user, f"{self.account}/{container}/{obj}"))
         entry = self._readable(container, obj)
         return {"etag": entry["md5"], "x-object-uuid": entry["uuid"],
-                "x-object-version": entry["version"], "content-length": str(len(entry["data"])),
+                "x-object-version": entry["version"], "content-length": str(entry["size"]),
                 "content-type": entry["type"]}
 
     def get_hashmap(self, container: str, obj: str, *, version: str | None = None) -> dict:
         entry = self._readable(container, obj)
         return {"block_hash": "sha256", "block_size": hashing.BLOCK_SIZE_BYTES,
-                "bytes": len(entry["data"]), "hashes": list(entry["hashes"])}
+                "bytes": entry["size"], "hashes": list(entry["hashes"])}
 
     def set_object_meta(self, container: str, obj: str, meta: dict[str, str]) -> None:
         if self.user != self.account:
@@ -89,12 +94,45 @@ class FakeObjectStore:
         return {}
 
 
-def install(monkeypatch, settings, tmp_path) -> FakePithos:
+    def put_hashmap(self, container: str, obj: str, size: int, hashes: list[str], *,
+                    content_type: str = "application/octet-stream",
+                    headers: dict[str, str] | None = None) -> tuple[list[str], dict]:
+        """Pithos' hashmap PUT: 409 with the missing blocks, 413 over the account's quota."""
+        if self.user != self.account:
+            raise ClientError("Forbidden", status=403)
+        if len(hashes) != hashing.block_count(size):
+            raise ClientError("The hashmap does not match the object size.", status=400)
+        missing = self.pithos.store.missing_blocks(hashes)
+        if missing:
+            return missing, {}
+        old = self.pithos.objects.get((self.account, container, obj), {}).get("size", 0)
+        limit = self.pithos.quota.get(self.account)
+        if limit is not None and self.pithos.used(self.account) - old + size > limit:
+            raise ClientError("Quota exceeded", status=413)
+        meta = {k[len("X-Object-Meta-"):]: v for k, v in (headers or {}).items()
+                if k.startswith("X-Object-Meta-")}
+        self.pithos.objects[(self.account, container, obj)] = {
+            "data": None, "size": size, "hashes": list(hashes), "uuid": str(uuid.uuid4()),
+            "version": str(next(self.pithos.versions)), "meta": meta, "readers": set(),
+            "md5": "", "type": content_type}
+        return [], {}
+
+    def delete_object(self, container: str, obj: str, **kwargs: Any) -> None:
+        if self.user != self.account:
+            raise ClientError("Forbidden", status=403)
+        if self.pithos.objects.pop((self.account, container, obj), None) is None:
+            raise ClientError("Not Found", status=404)
+
+
+def install(monkeypatch, settings, tmp_path, *, store: Any = None) -> FakePithos:
     from cyclades.images import pithos
 
-    spec = str(tmp_path / "blocks")
-    settings.CYCLADES_ARCHIPELAGO_BLOCKSTORE = spec
-    fake = FakePithos(spec)
+    if store is None:
+        spec = str(tmp_path / "blocks")
+        settings.CYCLADES_ARCHIPELAGO_BLOCKSTORE = spec
+        fake = FakePithos(spec)
+    else:
+        fake = FakePithos(store=store)
     monkeypatch.setattr(pithos, "client",
                         lambda credentials, account=None: fake.client(
                             credentials.user_id, account or credentials.user_id))

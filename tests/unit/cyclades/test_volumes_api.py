@@ -13,6 +13,7 @@ from cyclades.backends.ganeti import fake
 from cyclades.compute.models import Flavor
 from cyclades.volume.models import Snapshot, Volume, VolumeType
 from conftest import run_cluster_jobs
+from test_images_doubles import ImageApi, install
 
 GIB = 1 << 30
 
@@ -57,12 +58,15 @@ def file_type(db):
 
 
 @pytest.fixture
-def store(settings, monkeypatch):
-    """One in-memory Archipelago store shared by every open (what the nodes share)."""
+def store(settings, monkeypatch, tmp_path):
+    """One in-memory Archipelago store shared by every open (what the nodes share), and
+    a Pithos double on the same store (snapshots are published there)."""
     shared = MemoryBlockStore()
     shared.close = lambda: None
     monkeypatch.setattr("archipelago.blockstore.open_blockstore", lambda config: shared)
+    monkeypatch.setattr("cyclades.images.blockmaps.open_blockstore", lambda config: shared)
     settings.CYCLADES_ARCHIPELAGO_BLOCKSTORE = "memory:"
+    shared.pithos = install(monkeypatch, settings, tmp_path, store=shared)
     return shared
 
 
@@ -356,6 +360,96 @@ def test_snapshot_of_attached_volume_needs_force_and_freezes_the_disk_map(
     snap = valice.call("POST", "snapshots", body).data["snapshot"]
     with avolumes.open_volume(store, f"snapshot-{snap['id']}") as handle:
         assert handle.read(0, 5) == b"hello"
+
+
+def test_snapshot_is_a_pithos_file_of_the_owner_charged_to_pithos_quota(valice, archip_type,
+                                                                        store):
+    pithos = store.pithos
+    volume = valice.call("POST", "volumes", {"volume": {"size": 1}}).data["volume"]
+    snap = valice.call("POST", "snapshots", {"snapshot": {"volume_id": volume["id"],
+                                                          "name": "s"}}).data["snapshot"]
+    location = f"pithos://alice-uuid/snapshots/{snap['id']}"
+    assert snap["SNF:pithos_location"] == location
+    entry = pithos.objects[("alice-uuid", "snapshots", snap["id"])]
+    frozen = mapper.load(store, f"snapshot-{snap['id']}")
+    assert entry["size"] == GIB and entry["hashes"] == frozen.hex_hashes()
+    assert entry["meta"]["Snapshot-Volume"] == volume["id"]
+    # over the owner's Pithos quota: 413, no snapshot, no map, no file
+    pithos.quota["alice-uuid"] = pithos.used("alice-uuid") + GIB // 2
+    refused = valice.call("POST", "snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    assert refused.status_code == 413, refused.data
+    assert Snapshot.objects.filter(deleted=False).count() == 1
+    assert sorted(n for n in mapper.list_names(store) if n.startswith("snapshot-")) == \
+        [f"snapshot-{snap['id']}"]
+    assert len(pithos.objects) == 1
+    # delete gives the file (and so the quota) back
+    assert valice.call("DELETE", f"snapshots/{snap['id']}").status_code == 202
+    assert pithos.objects == {} and pithos.used("alice-uuid") == 0
+
+
+def test_snapshot_registered_as_image_boots_a_thin_clone(alice, valice, backend, ext_flavor,
+                                                         archip_type, store):
+    volume = valice.call("POST", "volumes", {"volume": {"size": 1}}).data["volume"]
+    snap = valice.call("POST", "snapshots", {"snapshot": {"volume_id": volume["id"]}}) \
+        .data["snapshot"]
+    images = ImageApi("tok-alice")
+    registered = images.call("POST", "v2/images", {
+        "name": "from-snapshot", "disk_format": "diskdump", "container_format": "bare",
+        "location": snap["SNF:pithos_location"], "OSFAMILY": "linux"})
+    assert registered.status_code == 201, registered.data
+    image = registered.data
+    assert image["status"] == "active" and image["size"] == GIB
+    published = mapper.load(store, f"plankton-{image['id']}")
+    assert published.hex_hashes() == mapper.load(store, f"snapshot-{snap['id']}").hex_hashes()
+    # boot from it: snf-image reads the image's published map
+    server = alice.call("POST", "servers", {"server": {
+        "name": "again", "flavorRef": ext_flavor.public_id, "imageRef": image["id"]}})
+    assert server.status_code == 202, server.data
+    jobs = fake.cluster_for("cluster-a").jobs
+    body = jobs[max(jobs)].body
+    assert body["osparams"]["img_id"] == f"pithosmap://plankton-{image['id']}/{GIB}"
+
+
+def test_volume_upload_image_action(alice, valice, backend, ext_flavor, archip_type, file_type,
+                                    store):
+    pithos = store.pithos
+    pithos.put("alice-uuid", "files", "os.img", b"\x07" * 5000)
+    source = ImageApi("tok-alice").call("POST", "v2/images", {
+        "name": "os", "disk_format": "diskdump", "location": "pithos://alice-uuid/files/os.img",
+        "OSFAMILY": "linux", "ROOT_PARTITION": "1"}).data
+    volume = valice.call("POST", "volumes", {"volume": {"size": 1, "imageRef": source["id"]}}) \
+        .data["volume"]
+    response = valice.call("POST", f"volumes/{volume['id']}/action", {
+        "os-volume_upload_image": {"image_name": "copy", "disk_format": "diskdump",
+                                   "container_format": "bare"}})
+    assert response.status_code == 202, response.data
+    result = response.data["os-volume_upload_image"]
+    assert result["id"] == volume["id"] and result["image_name"] == "copy"
+    image = ImageApi("tok-alice").call("GET", f"v2/images/{result['image_id']}").data
+    assert image["status"] == "active" and image["size"] == GIB
+    assert image["OSFAMILY"] == "linux" and image["ROOT_PARTITION"] == "1"
+    assert image["visibility"] == "private"
+    # the data: the owner's images/<id> file, whose first block is the source image's
+    entry = pithos.objects[("alice-uuid", "images", result["image_id"])]
+    assert entry["hashes"][0] == pithos.objects[("alice-uuid", "files", "os.img")]["hashes"][0]
+    assert not [n for n in mapper.list_names(store) if n.startswith("upload-")]
+    # other templates and unknown actions are 400; another user's volume 404
+    plain = valice.call("POST", "volumes", {"volume": {"size": 1, "volume_type": "file"}}) \
+        .data["volume"]
+    assert valice.call("POST", f"volumes/{plain['id']}/action", {
+        "os-volume_upload_image": {"image_name": "x"}}).status_code == 400
+    assert valice.call("POST", f"volumes/{volume['id']}/action",
+                       {"os-reset_status": {}}).status_code == 400
+    assert VolumeApi("tok-bob", "bob-uuid").call("POST", f"volumes/{volume['id']}/action", {
+        "os-volume_upload_image": {"image_name": "x"}}).status_code == 404
+    # over Pithos quota: 413 and no image is left
+    pithos.quota["alice-uuid"] = pithos.used("alice-uuid")
+    refused = valice.call("POST", f"volumes/{volume['id']}/action", {
+        "os-volume_upload_image": {"image_name": "too-big"}})
+    assert refused.status_code == 413, refused.data
+    from cyclades.images.models import SystemImage
+
+    assert not SystemImage.objects.filter(name="too-big", deleted=False).exists()
 
 
 def test_snapshot_unsupported_on_other_templates(valice, file_type, store):

@@ -82,6 +82,8 @@ def snapshot_dict(snapshot: Snapshot, *, detail: bool = True) -> dict[str, Any]:
         data["os-extended-snapshot-attributes:project_id"] = snapshot.project
         data["os-extended-snapshot-attributes:progress"] = \
             "100%" if snapshot.status == "available" else "0%"
+        # The owner's Pithos file of the snapshot: register it as an image by location.
+        data["SNF:pithos_location"] = snapshot.pithos_location or None
     return data
 
 

@@ -55,7 +55,7 @@ def detail(request: HttpRequest, project_id: str) -> JsonResponse:
 def item(request: HttpRequest, project_id: str, snapshot_id: str) -> HttpResponse:
     snapshot = snapshots.snapshot_for(request.credentials, snapshot_id)
     if request.method == "DELETE":
-        snapshots.delete_snapshot(snapshot)
+        snapshots.delete_snapshot(snapshot, request.credentials)
         return HttpResponse(status=202)
     if request.method == "PUT":
         data = _section(request, "snapshot")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<str:project_id>/volumes", volumes.collection),
     path("<str:project_id>/volumes/detail", volumes.detail),
     path("<str:project_id>/volumes/<str:volume_id>", volumes.item),
+    path("<str:project_id>/volumes/<str:volume_id>/action", volumes.action),
     path("<str:project_id>/snapshots", snapshots.collection),
     path("<str:project_id>/snapshots/detail", snapshots.detail),
     path("<str:project_id>/snapshots/<str:snapshot_id>", snapshots.item),

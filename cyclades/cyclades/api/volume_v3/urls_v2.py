@@ -27,6 +27,7 @@ urlpatterns = [
     path("volumes", _own_project(volumes.collection)),
     path("volumes/detail", _own_project(volumes.detail)),
     path("volumes/<str:volume_id>", _own_project(volumes.item)),
+    path("volumes/<str:volume_id>/action", _own_project(volumes.action)),
     path("snapshots", _own_project(snapshots.collection)),
     path("snapshots/detail", _own_project(snapshots.detail)),
     path("snapshots/<str:snapshot_id>", _own_project(snapshots.item)),

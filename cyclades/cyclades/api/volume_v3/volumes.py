@@ -93,3 +93,33 @@ def item(request: HttpRequest, project_id: str, volume_id: str) -> HttpResponse:
         volume = volumes.update_volume(volume, name=data.get("name"),
                                        description=data.get("description"))
     return JsonResponse({"volume": formats.volume_detail(request, project_id, volume)})
+
+
+@volume_view(("POST",))
+def action(request: HttpRequest, project_id: str, volume_id: str) -> JsonResponse:
+    """Cinder volume actions: os-volume_upload_image (Archipelago volume -> image)."""
+    from cyclades.volume import publish
+
+    volume = volumes.volume_for(request.credentials, volume_id)
+    body = json_body(request)
+    if not isinstance(body, dict) or len(body) != 1:
+        raise BadRequest("Request body must be one action: {\"<action>\": {...}}.")
+    (name, data), = body.items()
+    if not isinstance(data, dict):
+        raise BadRequest(f"{name} takes an object.")
+    if name == "os-volume_upload_image":
+        image = publish.volume_to_image(
+            request.credentials, volume, name=data.get("image_name"),
+            disk_format=data.get("disk_format"),
+            container_format=data.get("container_format"),
+            visibility=data.get("visibility"),
+            force=str(data.get("force", False)).strip().lower() in ("true", "1", "yes", "on"))
+        volume.refresh_from_db()
+        return JsonResponse({"os-volume_upload_image": {
+            "id": str(volume.uuid), "updated_at": formats.isotime(volume.updated),
+            "status": volume.status, "display_description": volume.description or None,
+            "size": volume.size, "volume_type": formats.type_dict(volume.volume_type),
+            "image_id": str(image.id), "image_name": image.name,
+            "container_format": image.container_format, "disk_format": image.format,
+            "visibility": image.visibility, "protected": image.protected}}, status=202)
+    raise BadRequest(f"Unsupported volume action {name}.")
