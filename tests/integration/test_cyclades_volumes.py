@@ -63,16 +63,23 @@ def volume_stack(root: Path):
                 if not k.startswith("SNF_") and k != "DJANGO_SETTINGS_MODULE"}
     base_env.update(SNF_SETTINGS_DIR=str(root / "conf"), SNF_LOG_LEVEL="WARNING",
                     SNF_QUEUE_URL=f"spool://{root / 'queue'}")
-    astakos_port, cyclades_port = free_port(), free_port()
+    astakos_port, cyclades_port, pithos_port = free_port(), free_port(), free_port()
     astakos_url = f"http://127.0.0.1:{astakos_port}"
     cyclades_url = f"http://127.0.0.1:{cyclades_port}"
+    pithos_url = f"http://127.0.0.1:{pithos_port}"
+    # Pithos on the same block store: snapshots become its files by hashmap only.
+    pithos_env = dict(base_env, SNF_STATE_DIR=str(root / "pithos"),
+                      SNF_PITHOS_BASE_URL=pithos_url,
+                      SNF_IDENTITY_URL=f"{astakos_url}/identity/v3",
+                      SNF_PITHOS_BLOCKSTORE=json.dumps(store_config))
     astakos_env = dict(base_env, SNF_STATE_DIR=str(root / "astakos"),
                        SNF_ASTAKOS_BASE_URL=astakos_url)
     cyclades_env = dict(base_env, SNF_STATE_DIR=str(root / "cyclades"),
                         SNF_CYCLADES_BASE_URL=cyclades_url,
                         SNF_IDENTITY_URL=f"{astakos_url}/identity/v3",
                         SNF_CYCLADES_GANETI_OS="snf-noop+default",
-                        SNF_CYCLADES_ARCHIPELAGO_BLOCKSTORE=json.dumps(store_config))
+                        SNF_CYCLADES_ARCHIPELAGO_BLOCKSTORE=json.dumps(store_config),
+                        SNF_CYCLADES_OBJECT_STORE_URL=f"{pithos_url}/object-store/v1")
     procs: list[subprocess.Popen] = []
     try:
         manage("astakos", astakos_env, "migrate", "-v0")
@@ -84,6 +91,11 @@ def volume_stack(root: Path):
             resource["default_limit"] = limits.get(resource["name"], resource["default_limit"])
         imported = json.loads(manage("astakos", astakos_env, "service-import", "-o", "json",
                                      "-", stdin=json.dumps(definition)))
+        pithos_imported = json.loads(manage(
+            "astakos", astakos_env, "service-import", "-o", "json", "-",
+            stdin=manage("pithos", pithos_env, "service-definition")))
+        pithos_env["SNF_PITHOS_SERVICE_TOKEN"] = pithos_imported["service_token"]
+        manage("pithos", pithos_env, "migrate", "-v0")
         users = {name: json.loads(manage("astakos", astakos_env, "bootstrap-demo", "--username",
                                          name, "--password", PASSWORD, "--email",
                                          f"{name}@example.org", "-o", "json"))
@@ -120,6 +132,9 @@ def volume_stack(root: Path):
         image = json.loads(manage("cyclades", cyclades_env, "image-register", "--name",
                                   "blank", "--location", "blank", "-o", "json"))
         wait_http(f"{astakos_url}/healthz", astakos, root / "astakos.log")
+        pithos = gunicorn("pithos", pithos_port, pithos_env, root / "pithos.log")
+        procs.append(pithos)
+        wait_http(f"{pithos_url}/healthz", pithos, root / "pithos.log")
         cyclades = gunicorn("cyclades", cyclades_port, cyclades_env, root / "cyclades.log")
         procs.append(cyclades)
         dispatcher = subprocess.Popen(
@@ -129,6 +144,7 @@ def volume_stack(root: Path):
         procs.append(dispatcher)
         wait_http(f"{cyclades_url}/healthz", cyclades, root / "cyclades.log")
         yield {"root": root, "astakos": astakos_url, "cyclades": cyclades_url,
+               "pithos": pithos_url,
                "env": cyclades_env, "users": users, "flavor": flavor["id"],
                "image": image["id"], "store": store_config, "dispatcher": dispatcher}
     finally:
@@ -156,7 +172,8 @@ def connect(stack, username: str = "demo"):
 def logs(stack) -> str:
     root = stack["root"]
     return "\n".join(f"--- {name}\n" + (root / name).read_text()[-1500:]
-                     for name in ("dispatcher.log", "devcluster.log", "cyclades.log"))
+                     for name in ("dispatcher.log", "devcluster.log", "cyclades.log",
+                                  "pithos.log"))
 
 
 def wait_volume(conn, volume_id: str, status: str, stack) -> object:
@@ -171,12 +188,12 @@ def wait_volume(conn, volume_id: str, status: str, stack) -> object:
     raise AssertionError(f"volume stayed {volume and volume.status}\n{logs(stack)}")
 
 
-def disk_usage(stack, username: str = "demo") -> dict:
+def disk_usage(stack, username: str = "demo", resource: str = "cyclades.disk") -> dict:
     from snf_common.clients.account import AccountClient
 
     user = stack["users"][username]
     client = AccountClient(f"{stack['astakos']}/account/v1.0", user["token"])
-    return client.get_quotas()[user["project_id"]]["cyclades.disk"]
+    return client.get_quotas()[user["project_id"]][resource]
 
 
 def test_discovery_without_token(stack):
@@ -253,3 +270,89 @@ def test_over_quota_volume_is_refused_and_nothing_is_created(stack):
     assert caught.value.status_code == 413
     assert {v.id for v in conn.block_storage.volumes()} == before
     assert disk_usage(stack)["pending"] == 0
+
+
+def test_snapshot_published_to_pithos_registered_and_booted(stack):
+    """An attached Archipelago volume cloned from a Pithos image is snapshotted: the
+    snapshot is the owner's Pithos file (same blocks, charged to pithos.diskspace),
+    registered as an image whose data is the volume's, and a server boots from it; the
+    volume also becomes an image through os-volume_upload_image."""
+    from snf_common.clients.object_store import ObjectStoreClient
+
+    user = stack["users"]["demo"]
+    token = user["token"]
+    files = ObjectStoreClient(f"{stack['pithos']}/object-store/v1/{user['user_id']}", token)
+    data = os.urandom(5 * 1024 * 1024 + 123)          # two blocks, the second partial
+    files.create_container("isos")
+    files.put_object("isos", "base.img", data)
+    headers = {"X-Auth-Token": token}
+    cyclades = stack["cyclades"]
+    base = requests.post(f"{cyclades}/image/v2/images", headers=headers, timeout=60, json={
+        "name": "base", "disk_format": "diskdump", "container_format": "bare",
+        "location": f"pithos://{user['user_id']}/isos/base.img", "OSFAMILY": "linux"})
+    assert base.status_code == 201, base.text
+    pithos_before = disk_usage(stack, resource="pithos.diskspace")["usage"]
+
+    conn = connect(stack)
+    volume = conn.block_storage.create_volume(size=1, name="from-image",
+                                              volume_type="archipelago",
+                                              image_id=base.json()["id"])
+    server = conn.compute.create_server(name="snap-vm", flavor_id=stack["flavor"],
+                                        image_id=stack["image"])
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=WAIT_SECONDS,
+                                          interval=0.5)
+    conn.compute.create_volume_attachment(server, volume_id=volume.id)
+    wait_volume(conn, volume.id, "in-use", stack)
+
+    snap = requests.post(f"{cyclades}/volume/v3/{user['project_id']}/snapshots",
+                         headers=headers, timeout=60, json={"snapshot": {
+                             "volume_id": volume.id, "name": "published", "force": True}})
+    assert snap.status_code == 202, snap.text
+    snapshot = snap.json()["snapshot"]
+    location = snapshot["SNF:pithos_location"]
+    assert location == f"pithos://{user['user_id']}/snapshots/{snapshot['id']}"
+    # the Pithos file: the volume's blocks (the image's two first), no data copied
+    published = files.get_hashmap("snapshots", snapshot["id"])
+    original = files.get_hashmap("isos", "base.img")
+    assert published["bytes"] == GIB and published["hashes"][:2] == original["hashes"]
+    assert disk_usage(stack, resource="pithos.diskspace")["usage"] == pithos_before + GIB
+
+    image = requests.post(f"{cyclades}/image/v2/images", headers=headers, timeout=60, json={
+        "name": "from-snapshot", "disk_format": "diskdump", "container_format": "bare",
+        "location": location, "OSFAMILY": "linux"})
+    assert image.status_code == 201, image.text
+    image_id = image.json()["id"]
+    assert image.json()["status"] == "active" and image.json()["size"] == GIB
+    # its data (read from the block store) starts with what the volume held
+    with requests.get(f"{cyclades}/image/v2/images/{image_id}/file", headers=headers,
+                      timeout=60, stream=True) as response:
+        assert response.status_code == 200
+        head = response.raw.read(len(data))
+    assert head == data
+
+    booted = conn.compute.create_server(name="from-snapshot", flavor_id=stack["flavor"],
+                                        image_id=image_id)
+    booted = conn.compute.wait_for_server(booted, status="ACTIVE", wait=WAIT_SECONDS,
+                                          interval=0.5)
+    assert booted.image["id"] == image_id
+
+    # the volume as an image in one call (Cinder's upload-to-image)
+    upload = requests.post(
+        f"{cyclades}/volume/v3/{user['project_id']}/volumes/{volume.id}/action",
+        headers=headers, timeout=60, json={"os-volume_upload_image": {
+            "image_name": "uploaded", "disk_format": "diskdump", "force": True}})
+    assert upload.status_code == 202, upload.text
+    uploaded = conn.image.get_image(upload.json()["os-volume_upload_image"]["image_id"])
+    assert uploaded.status == "active" and uploaded.properties.get("OSFAMILY") == "linux"
+    assert files.get_hashmap("images", uploaded.id)["hashes"][:2] == original["hashes"]
+
+    # deleting the snapshot deletes its file and gives the quota back
+    conn.block_storage.delete_snapshot(snapshot["id"])
+    assert disk_usage(stack, resource="pithos.diskspace")["usage"] == \
+        pithos_before + 2 * GIB - GIB     # the uploaded image's file stays
+    for item in (booted, server):
+        conn.compute.delete_server(item)
+    for item in (booted, server):
+        conn.compute.wait_for_delete(item, wait=WAIT_SECONDS, interval=0.5)
+    wait_volume(conn, volume.id, "available", stack)
+    conn.block_storage.delete_volume(volume.id)
