@@ -211,6 +211,13 @@ def test_attach_detach_through_modify_jobs(alice, valice, quota, backend, ext_fl
     assert shown["attachments"][0]["device"] == "/dev/vdb"
     listed = alice.call("GET", f"servers/{server_id}/os-volume_attachments").data
     assert {a["volumeId"] for a in listed["volumeAttachments"]} == {volume["id"], str(boot.uuid)}
+    # Nova's server detail lists them too (openstacksdk's server.attached_volumes)
+    expected = [{"id": str(boot.uuid), "delete_on_termination": True},
+                {"id": volume["id"], "delete_on_termination": False}]
+    assert alice.call("GET", f"servers/{server_id}").data["server"][
+        "os-extended-volumes:volumes_attached"] == expected
+    assert alice.call("GET", "servers/detail").data["servers"][0][
+        "os-extended-volumes:volumes_attached"] == expected
     # in use: no delete
     assert valice.call("DELETE", f"volumes/{volume['id']}").status_code == 409
     # the boot volume cannot be detached
@@ -231,6 +238,8 @@ def test_attach_detach_through_modify_jobs(alice, valice, quota, backend, ext_fl
     assert alice.call("GET", f"servers/{server_id}/os-volume_attachments").data[
         "volumeAttachments"] == [{"id": str(boot.uuid), "serverId": server_id,
                                   "volumeId": str(boot.uuid), "device": "/dev/vda"}]
+    assert alice.call("GET", f"servers/{server_id}").data["server"][
+        "os-extended-volumes:volumes_attached"] == expected[:1]
     # re-attach clones the frozen map
     alice.call("POST", f"servers/{server_id}/os-volume_attachments",
                {"volumeAttachment": {"volumeId": volume["id"]}})

@@ -49,7 +49,7 @@ def server_views(query) -> list[SimpleNamespace]:
     formatting two datetimes per server was a quarter of a 1,000-server listing.
     """
     prefix = settings.CYCLADES_BACKEND_PREFIX
-    rows = [SimpleNamespace(**row, nics=[], metadata={}, fqdn=f"{prefix}{row['id']}")
+    rows = [SimpleNamespace(**row, nics=[], metadata={}, volumes=[], fqdn=f"{prefix}{row['id']}")
             for row in query.values(*SERVER_FIELDS, created_text=Cast("created", TextField()),
                                     updated_text=Cast("updated", TextField()))]
     by_id = {row.id: row for row in rows}
@@ -69,6 +69,16 @@ def server_views(query) -> list[SimpleNamespace]:
         row = by_id.get(server_id)
         if row is not None:
             row.metadata[key] = value
+    from cyclades.volume.models import Volume
+
+    # Attached as Cinder shows them (in-use or detaching), boot volume first.
+    for server_id, volume_uuid, on_delete in (
+            Volume.objects.filter(**span, deleted=False, status__in=("in-use", "detaching"))
+            .order_by("server_id", "index", "id")
+            .values_list("server_id", "uuid", "delete_on_termination")):
+        row = by_id.get(server_id)
+        if row is not None:
+            row.volumes.append({"id": str(volume_uuid), "delete_on_termination": on_delete})
     return rows
 
 
@@ -120,7 +130,7 @@ def server_detail(request: HttpRequest, view: SimpleNamespace) -> dict[str, Any]
         "OS-EXT-STS:power_state": power,
         "OS-SRV-USG:launched_at": None,
         "OS-SRV-USG:terminated_at": None,
-        "os-extended-volumes:volumes_attached": [],
+        "os-extended-volumes:volumes_attached": list(getattr(view, "volumes", [])),
         "fault": {"code": 500, "message": view.fault, "created": isotime(view.updated_text)}
         if view.operstate == "ERROR" and view.fault else None,
         "SNF:task_state": view.task or None,
