@@ -21,6 +21,6 @@ from tests.fixtures.cloud import cloud  # noqa: E402,F401
 
 @pytest.fixture(scope="session")
 def make_user() -> Callable[[Any, str], CloudUser]:
-    def make(cloud, role: str) -> CloudUser:
-        return CloudUser(cloud, f"{role}{secrets.token_hex(3)}")
+    def make(running_cloud, role: str) -> CloudUser:
+        return CloudUser(running_cloud, f"{role}{secrets.token_hex(3)}")
     return make

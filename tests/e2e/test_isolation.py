@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
 import pytest
 
@@ -330,7 +329,7 @@ def test_compute_servers_and_keypairs_refused(world):
 
 
 def test_network_resources_refused(world):
-    a, b = world["a"], world["b"]
+    b = world["b"]
     before = a_view(world)
     net, sub, port, fip = world["network"], world["subnet"], world["port"], world["fip"]
     attempts = [
