@@ -17,6 +17,13 @@ _REDACTIONS = [
     (re.compile(r"(?i)\b(password|passwd|token|secret)=([^&\s]+)"), r"\1=***"),
     # user:password@ in URLs (amqp://guest:guest@host)
     (re.compile(r"(://[^:/@\s]+:)([^@/\s]+)(@)"), r"\1***\3"),
+    # credentials carried in URL paths, as the access log writes them: Keystone v2.0
+    # token ids, snf-image's one-time config_url, Pithos public links, the UI's
+    # email-verification and password-reset codes
+    (re.compile(r"(/identity/v2\.0/tokens/|/vmapi/v1\.0/server-params/|/ui/verify/"
+                r"|/ui/password/reset/)([^/\s?#\"']+)"), r"\1***"),
+    # /public/<token> at the start of a path (not an object named public/...)
+    (re.compile(r"((?:^|[\s\"'=]|//[^/\s\"']+)/public/)([^/\s?#\"']+)"), r"\1***"),
 ]
 
 
