@@ -44,10 +44,24 @@ def saml_configured() -> bool:
     return bool(settings.ASTAKOS_SAML_IDP_METADATA)
 
 
+OAUTH_LABELS = {"google-oauth2": "Google", "twitter": "Twitter", "linkedin-oauth2": "LinkedIn",
+                "generic-oauth2": "OAuth2"}
+
+
+def oauth_backends() -> list[tuple[str, str]]:
+    """(backend name, label) of every OAuth backend with a class and credentials.
+
+    Read from settings only: social-auth itself is imported when a login uses it.
+    """
+    result = []
+    for name, options in settings.ASTAKOS_OAUTH_PROVIDERS.items():
+        if name in settings.ASTAKOS_OAUTH_BACKENDS and options.get("key"):
+            result.append((name, options.get("label") or OAUTH_LABELS.get(name, name)))
+    return result
+
+
 def login_providers(*, purpose: str = "login") -> list[ProviderEntry]:
     """The providers a page offers, in a fixed order; purpose 'add' lists linkable ones."""
-    from astakos.providers import oauth
-
     modules = enabled_modules()
     result = []
 
@@ -62,7 +76,7 @@ def login_providers(*, purpose: str = "login") -> list[ProviderEntry]:
     if "saml" in modules and saml_configured() and allowed("saml"):
         result.append(ProviderEntry("saml", settings.ASTAKOS_SAML_LABEL, "redirect"))
     if "oauth" in modules:
-        for name, label in oauth.configured_backends():
+        for name, label in oauth_backends():
             if allowed(f"oauth:{name}"):
                 result.append(ProviderEntry(f"oauth:{name}", label, "redirect"))
     return result

@@ -18,20 +18,12 @@ from social_core.exceptions import SocialAuthBaseException
 from social_core.storage import BaseStorage, NonceMixin
 from social_django.strategy import DjangoStrategy
 
-from astakos.providers.base import Identity
+from astakos.providers.base import OAUTH_LABELS, Identity, oauth_backends
 from snf_common.faults import BadRequest, ItemNotFound
 
-LABELS = {"google-oauth2": "Google", "twitter": "Twitter", "linkedin-oauth2": "LinkedIn",
-          "generic-oauth2": "OAuth2"}
-
-
-def configured_backends() -> list[tuple[str, str]]:
-    """(backend name, label) of every backend with a class and credentials."""
-    result = []
-    for name, options in settings.ASTAKOS_OAUTH_PROVIDERS.items():
-        if name in settings.ASTAKOS_OAUTH_BACKENDS and options.get("key"):
-            result.append((name, options.get("label") or LABELS.get(name, name)))
-    return result
+# Kept here too: callers that hold this module may use them.
+LABELS = OAUTH_LABELS
+configured_backends = oauth_backends
 
 
 class AstakosStrategy(DjangoStrategy):

@@ -1,4 +1,9 @@
-"""Log in (every enabled provider), log out, sign up, verify email."""
+"""Log in (every enabled provider), log out, sign up, verify email.
+
+Provider libraries (python-ldap, pysaml2, social-auth) are imported by the views
+that use them: importing pysaml2 alone costs about a CPU-second, which every
+astakos-manage command and worker start would otherwise pay.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from astakos.api.requests import client_address
 from astakos.identity import throttle, users
 from astakos.identity.models import User, UserState
 from astakos.identity.providers.policy import policy_for
-from astakos.providers import accounts, oauth, saml
+from astakos.providers import accounts
 from astakos.providers.base import Identity, ldap_configured, login_providers
 from astakos.tokens import login as token_login
 from astakos.ui import mail
@@ -146,6 +151,8 @@ def _intent(request: HttpRequest) -> str:
 
 
 def saml_login(request: HttpRequest) -> HttpResponse:
+    from astakos.providers import saml
+
     intent = _intent(request)
     user = current_user(request)
     base = base_url(request)
@@ -161,6 +168,8 @@ def saml_login(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # the IdP posts here; the signed response and RelayState are the protection
 @require_POST
 def saml_acs(request: HttpRequest) -> HttpResponse:
+    from astakos.providers import saml
+
     try:
         relay = signing.loads(request.POST.get("RelayState", ""), salt=RELAY_SALT,
                               max_age=RELAY_MAX_AGE)
@@ -178,6 +187,8 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
 
 
 def saml_metadata(request: HttpRequest) -> HttpResponse:
+    from astakos.providers import saml
+
     return HttpResponse(saml.metadata_xml(base_url(request)), content_type="application/xml")
 
 
@@ -186,6 +197,8 @@ def _oauth_redirect_uri(request: HttpRequest, name: str) -> str:
 
 
 def oauth_login(request: HttpRequest, name: str) -> HttpResponse:
+    from astakos.providers import oauth
+
     intent = _intent(request)
     request.session["astakos_oauth"] = {"name": name, "intent": intent,
                                         "next": safe_next(request.GET.get("next", ""))}
@@ -195,6 +208,8 @@ def oauth_login(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @csrf_exempt  # providers may POST back (form_post); the OAuth state parameter protects it
 def oauth_complete(request: HttpRequest, name: str) -> HttpResponse:
+    from astakos.providers import oauth
+
     pending = request.session.pop("astakos_oauth", None) or {}
     if pending.get("name") != name:
         messages.error(request, "This login was not started here, or it expired.")

@@ -1,5 +1,7 @@
 import argparse
+import sys
 
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from astakos.identity.models import User
@@ -15,12 +17,17 @@ class Command(SnfCommand):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--username", required=True)
-        parser.add_argument("--password", required=True)
+        secret = parser.add_mutually_exclusive_group(required=True)
+        secret.add_argument("--password", help="Visible in `ps`: prefer --password-file.")
+        secret.add_argument("--password-file", metavar="FILE",
+                            help="Read the password from the first line of FILE ('-' = stdin).")
         parser.add_argument("--email", default="")
         parser.add_argument("--display-name", default="")
         parser.add_argument("--admin", action="store_true", help="Give the admin role.")
 
     def handle(self, *args, **options):
+        if options["password_file"] is not None:
+            options["password"] = read_password(options["password_file"])
         username = options["username"].strip().lower()
         with transaction.atomic():
             user = User.objects.filter(username=username).first()
@@ -41,3 +48,19 @@ class Command(SnfCommand):
             issued = tokens.issue(user, project_id=user.uuid)
         self.emit({"user_id": user.uuid, "username": user.username, "token": issued.token,
                    "project_id": user.uuid}, output=options["output"])
+
+
+def read_password(name: str) -> str:
+    """The first line of the file (or stdin), without its line end."""
+    try:
+        if name == "-":
+            line = sys.stdin.readline()
+        else:
+            with open(name) as handle:
+                line = handle.readline()
+    except OSError as exc:
+        raise CommandError(f"cannot read {name}: {exc}") from None
+    password = line.rstrip("\r\n")
+    if not password:
+        raise CommandError(f"no password in {name}")
+    return password
