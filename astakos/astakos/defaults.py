@@ -105,6 +105,10 @@ SETTINGS = [
     Setting("ASTAKOS_EMAIL_HOST", str, "127.0.0.1", "SMTP host (smtp backend)."),
     Setting("ASTAKOS_EMAIL_PORT", int, 25, "SMTP port (smtp backend)."),
     Setting("ASTAKOS_DEFAULT_FROM_EMAIL", str, "astakos@localhost", "Sender of Astakos mails."),
+    Setting("ASTAKOS_PASSWORD_MIN_LENGTH", int, 8,
+            "Shortest accepted new password (change, reset); common and all-digit ones are refused too."),
+    Setting("ASTAKOS_PASSWORD_RESET_MAX_AGE_SECONDS", int, 3600,
+            "How long a password reset link works (it works once)."),
     Setting("ASTAKOS_VERIFICATION_MAX_AGE_SECONDS", int, 3 * 24 * 3600,
             "How long an email verification link works."),
 ]

@@ -91,6 +91,21 @@ def renew(row: Token, *, ttl_seconds: int | None = None) -> Token:
     return row
 
 
+def rollover(row: Token) -> IssuedToken:
+    """A new token of the same user and scope with a full lifetime; `row` is revoked."""
+    with transaction.atomic():
+        issued = issue(row.user, project_id=row.project_id, methods=row.methods.split(","))
+        revoke(row)
+    return issued
+
+
+def renew_user_token(user: User) -> IssuedToken:
+    """Revoke every token of the user and issue one for the base project (admins' renewal)."""
+    with transaction.atomic():
+        revoke_all(user)
+        return issue(user, project_id=user.uuid, methods=("token",))
+
+
 def revoke(row: Token) -> None:
     if row.revoked_at is None:
         row.revoked_at = timezone.now()

@@ -48,3 +48,12 @@ def send_verification(user: User, base_url: str) -> None:
          f"Hello {user.name},\n\nopen this link to verify your email address:\n\n{link}\n\n"
          "If you did not sign up, ignore this mail.\n")
     log.info("verification mail sent to user %s", user.uuid)
+
+
+def send_password_reset(user: User, link: str) -> None:
+    send(user.email, "Choose a new password",
+         f"Hello {user.name},\n\nopen this link to choose a new password for "
+         f"{user.username}:\n\n{link}\n\nIt works once and expires in "
+         f"{settings.ASTAKOS_PASSWORD_RESET_MAX_AGE_SECONDS // 60} minutes. Your API tokens "
+         "will stop working. If you did not ask for this, ignore this mail.\n")
+    log.info("password reset mail sent to user %s", user.uuid)

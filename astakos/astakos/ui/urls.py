@@ -1,6 +1,6 @@
 from django.urls import path
 
-from astakos.ui.views import account, auth, common, projects
+from astakos.ui.views import account, auth, common, password, projects
 
 urlpatterns = [
     path("", account.home),
@@ -17,6 +17,9 @@ urlpatterns = [
     path("login/oauth/<str:name>/complete", auth.oauth_complete),
     path("profile", account.profile),
     path("profile/token", account.token_renew),
+    path("profile/password", password.password_change),
+    path("password/reset", password.reset_request),
+    path("password/reset/<str:code>", password.reset_confirm),
     path("profile/providers/<int:provider_id>/remove", account.provider_remove),
     path("usage", account.usage),
     path("projects", projects.project_list),

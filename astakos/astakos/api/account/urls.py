@@ -1,6 +1,6 @@
 from django.urls import path
 
-from astakos.api.account import commissions, projects, quotas, resources, user_catalogs
+from astakos.api.account import commissions, projects, quotas, resources, tokens, user_catalogs
 
 urlpatterns = [
     path("/resources", resources.resources),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("/commissions/action", commissions.resolve_many),
     path("/commissions/<int:serial>", commissions.commission_detail),
     path("/commissions/<int:serial>/action", commissions.commission_action),
+    path("/tokens/renew", tokens.renew),
     path("/user_catalogs", user_catalogs.user_catalogs),
     path("/service/user_catalogs", user_catalogs.service_user_catalogs),
     path("/projects", projects.project_list),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_POST
 
-from astakos.identity import users
+from astakos.identity import passwords, users
 from astakos.identity.models import User, UserState
 from astakos.projects.access import member_projects
 from astakos.providers import accounts
@@ -37,6 +37,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                if p.module not in linked_modules or p.module == "ldap"]
     return render(request, "profile.html", {
         "linked": linked, "addable": addable, "token": session_token(request),
+        "has_password": passwords.has_local_password(user),
         "roles": users.roles_of(user), "auth_url": f"{base_url(request)}/identity/v3"})
 
 

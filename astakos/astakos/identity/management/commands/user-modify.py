@@ -25,6 +25,8 @@ class Command(SnfCommand):
         parser.add_argument("--display-name")
         parser.add_argument("--revoke-tokens", action="store_true",
                             help="Revoke every token of the user.")
+        parser.add_argument("--renew-token", action="store_true",
+                            help="Revoke every token of the user and print a new one.")
 
     def handle(self, *args, **options):
         if options["activate"] and options["deactivate"]:
@@ -56,8 +58,12 @@ class Command(SnfCommand):
                 user.save(update_fields=["display_name"])
             if options["revoke_tokens"]:
                 tokens.revoke_all(user)
+            renewed = tokens.renew_user_token(user) if options["renew_token"] else None
             self._sync(user)
-        self.emit(users.describe(user), output=options["output"])
+        result = users.describe(user)
+        if renewed is not None:
+            result.update(token=renewed.token, token_expires_at=renewed.row.expires_at)
+        self.emit(result, output=options["output"])
 
     def _sync(self, user):
         # Activation changes whether a member's share counts: recompute the holdings.
