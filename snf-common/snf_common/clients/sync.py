@@ -1,8 +1,11 @@
 """Block-level upload and download: send or fetch only the blocks that differ.
 
-Upload: hash the local file (in parallel, one block per task, so memory stays at
-about `workers` blocks whatever the file size), PUT the hashmap, upload only the
-blocks the server says it lacks, PUT again. Download: GET the hashmap, hash the
+Upload to an existing object: hash the local file (in parallel, one block per task,
+so memory stays at about `workers` blocks whatever the file size), PUT the hashmap,
+upload only the blocks the server says it lacks, PUT again. Upload to a new object:
+the server is assumed to lack the blocks, so each block is hashed and sent in one
+pass (several blocks per POST, several POSTs at once), then the hashmap is PUT; a
+block repeated within the file is sent once. Download: GET the hashmap, hash the
 local file, fetch only the differing blocks by Range and write them in place;
 a partial file from an interrupted download is thus resumed for free.
 The hashing rules come from snf_common.hashing, never from here.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 DEFAULT_WORKERS = 4
 PUT_HASHMAP_ATTEMPTS = 3
+# Blocks per POST: fewer round trips; memory in flight is workers x this x block size.
+BLOCKS_PER_POST = 4
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -109,6 +115,80 @@ def _local_hashes(fd: int, local_size: int, remote_size: int, block_size: int,
         return list(_bounded_map(pool, hash_one, range(count), workers * 2))
 
 
+def _batches(items: list[T], size: int) -> list[list[T]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _BlockSender:
+    """POSTs batches of blocks read from `fd`, checking each against its expected name."""
+
+    def __init__(self, client: ObjectStoreClient, container: str, path: str, fd: int,
+                 size: int, block_size: int, algorithm: str, stats: TransferStats,
+                 progress: ProgressCallback | None) -> None:
+        self.client, self.container, self.path, self.fd = client, container, path, fd
+        self.size, self.block_size, self.algorithm = size, block_size, algorithm
+        self.stats, self.progress = stats, progress
+        self.sent: set[str] = set()      # names already sent (or being sent) in this upload
+        self.lock = threading.Lock()
+
+    def read(self, index: int) -> tuple[bytes, str]:
+        offset, length = _block_span(index, self.size, self.block_size)
+        data = os.pread(self.fd, length, offset)
+        return data, hashing.block_hash_hex(data, self.algorithm)
+
+    def claim(self, digest: str) -> bool:
+        """True the first time a block name is to be sent in this upload."""
+        with self.lock:
+            if digest in self.sent:
+                return False
+            self.sent.add(digest)
+            return True
+
+    def post(self, blocks: list[tuple[int, bytes, str]]) -> None:
+        if not blocks:
+            return
+        body = b"".join(data for _index, data, _digest in blocks)
+        stored = self.client.upload_blocks(self.container, body)
+        del body
+        expected = [digest for _index, _data, digest in blocks]
+        if stored != expected:
+            raise ClientError(f"server stored blocks {stored[:2]}..., expected "
+                              f"{expected[:2]}...", status=500)
+        with self.lock:
+            for index, data, _digest in blocks:
+                self.stats.blocks_transferred += 1
+                self.stats.bytes_transferred += len(data)
+                self.stats.transferred_indexes.append(index)
+        if self.progress:
+            self.progress("upload", sum(len(data) for _i, data, _d in blocks), self.size)
+
+    def send_known(self, batch: list[tuple[int, str]]) -> int:
+        """Send blocks whose names the hashmap gave; the file must still match them."""
+        blocks = []
+        for index, digest in batch:
+            data, actual = self.read(index)
+            # The file may change under us; never store a block under the wrong name.
+            if actual != digest:
+                raise ClientError(f"{self.path} changed during upload (block {index})",
+                                  status=409)
+            blocks.append((index, data, digest))
+        self.post(blocks)
+        return len(blocks)
+
+    def hash_and_send(self, indexes: list[int]) -> list[str]:
+        """One pass: hash each block, send those not sent yet; their names in order."""
+        blocks, names = [], []
+        for index in indexes:
+            data, digest = self.read(index)
+            names.append(digest)
+            if self.progress:
+                self.progress("hash", len(data), self.size)
+            if self.claim(digest):
+                blocks.append((index, data, digest))
+        self.post(blocks)
+        return names
+
+
 def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, *,
                 content_type: str = "application/octet-stream",
                 headers: dict[str, str] | None = None, workers: int = DEFAULT_WORKERS,
@@ -122,47 +202,42 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
     info = client.get_container_info(container)
     block_size = int(info.get("x-container-block-size") or hashing.BLOCK_SIZE_BYTES)
     algorithm = info.get("x-container-block-hash") or hashing.HASH_ALGORITHM
-    size, hashes = file_hashmap(path, block_size, algorithm, progress=progress)
-    stats = TransferStats(size=size, blocks_total=len(hashes))
+    size = os.path.getsize(path)
     if size == 0:
         # The empty block may never have been stored: a plain empty PUT always works.
+        stats = TransferStats(size=0, blocks_total=1)
         stats.headers = client.put_object(container, obj, b"", content_type=content_type,
                                           headers=headers)
         return stats
-    if skip_unchanged:
-        try:
-            remote = client.get_object_info(container, obj)
-        except ClientError as exc:
-            if exc.status != 404:
-                raise
+    try:
+        remote: dict[str, str] | None = client.get_object_info(container, obj)
+    except ClientError as exc:
+        if exc.status != 404:
+            raise
+        remote = None
+    stats = TransferStats(size=size, blocks_total=hashing.block_count(size, block_size))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        sender = _BlockSender(client, container, path, fd, size, block_size, algorithm,
+                              stats, progress)
+        if remote is None:
+            # A new object: its blocks are most likely new too, so read the file once.
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                hashes = [name for names in _bounded_map(
+                    pool, sender.hash_and_send,
+                    _batches(list(range(stats.blocks_total)), BLOCKS_PER_POST), workers)
+                    for name in names]
         else:
+            _size, hashes = file_hashmap(path, block_size, algorithm, progress=progress)
             # Same bytes already there: no new version, nothing sent.
-            if (remote.get("x-object-hash") == hashing.merkle_root_hex(hashes, algorithm)
+            if (skip_unchanged
+                    and remote.get("x-object-hash") == hashing.merkle_root_hex(hashes, algorithm)
                     and int(remote.get("content-length", -1)) == size):
                 stats.headers = remote
                 return stats
-    first_index = {}
-    for index, digest in enumerate(hashes):
-        first_index.setdefault(digest, index)
-
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        def send(digest: str) -> int:
-            index = first_index[digest]
-            offset, length = _block_span(index, size, block_size)
-            data = os.pread(fd, length, offset)
-            # The file may change under us; never store a block under the wrong name.
-            if hashing.block_hash_hex(data, algorithm) != digest:
-                raise ClientError(f"{path} changed during upload (block {index})", status=409)
-            stored = client.upload_blocks(container, data)
-            if not stored or stored[0] != digest:
-                raise ClientError(f"server stored block {index} as {stored}, expected "
-                                  f"{digest}", status=500)
-            if progress:
-                progress("upload", length, size)
-            stats.transferred_indexes.append(index)
-            return length
-
+        first_index: dict[str, int] = {}
+        for index, digest in enumerate(hashes):
+            first_index.setdefault(digest, index)
         for attempt in range(PUT_HASHMAP_ATTEMPTS):
             missing, reply = client.put_hashmap(container, obj, size, hashes,
                                                 content_type=content_type, headers=headers)
@@ -176,10 +251,11 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
                                   status=500)
             log.debug("upload %s/%s: %d of %d blocks missing (attempt %d)", container, obj,
                       len(missing), len(hashes), attempt + 1)
+            wanted = [(first_index[d], d) for d in dict.fromkeys(missing)]
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for length in _bounded_map(pool, send, dict.fromkeys(missing), workers * 2):
-                    stats.blocks_transferred += 1
-                    stats.bytes_transferred += length
+                for _count in _bounded_map(pool, sender.send_known,
+                                           _batches(wanted, BLOCKS_PER_POST), workers):
+                    pass
     finally:
         os.close(fd)
     raise ClientError(f"{container}/{obj}: blocks still missing after "
