@@ -54,8 +54,8 @@ def owner_commands(ctx: Context) -> list[Command]:
     password = record.get("password") or secrets.token_urlsafe(16)
     write_json(_record(ctx), {"username": IMAGES_USER, "password": password})
     return [Command("astakos-manage bootstrap-demo (images)", manage(
-        "astakos", "bootstrap-demo", "--username", IMAGES_USER, f"--password={password}",
-        "--email", IMAGES_EMAIL, "--admin", "-o", "json"))]
+        "astakos", "bootstrap-demo", "--username", IMAGES_USER, "--password-file", "-",
+        "--email", IMAGES_EMAIL, "--admin", "-o", "json"), stdin=password + "\n")]
 
 
 def keep_owner(ctx: Context, outputs: list[str]) -> None:

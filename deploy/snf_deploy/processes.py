@@ -214,16 +214,16 @@ def keep_definitions(ctx: Context, outputs: list[str]) -> None:
 
 
 def service_imports(ctx: Context) -> list[Command]:
-    """Each component's service-definition goes to `astakos-manage service-import`."""
-    return [Command(f"astakos-manage service-import ({svc})",
+    """Every component's service-definition goes to one `astakos-manage service-import`."""
+    return [Command("astakos-manage service-import",
                     manage("astakos", "service-import", "-o", "json", "-"),
-                    stdin=ctx.definitions[svc])
-            for svc in REGISTERED_COMPONENTS]
+                    stdin="\n".join(ctx.definitions[svc] for svc in REGISTERED_COMPONENTS))]
 
 
 def keep_tokens(ctx: Context, outputs: list[str]) -> None:
-    for svc, output in zip(REGISTERED_COMPONENTS, outputs, strict=True):
-        ctx.tokens[svc] = json.loads(output)["service_token"]
+    imported = json.loads(outputs[0])  # one object for one definition, else a list
+    for item in imported if isinstance(imported, list) else [imported]:
+        ctx.tokens[item["component"]] = item["service_token"]
 
 
 DEMO_USER = "demo"
@@ -234,9 +234,9 @@ def demo_user(ctx: Context) -> list[Command]:
     """The demo user (password kept in STATE/demo.json) and a fresh token for kamaki."""
     ctx.demo["password"] = ctx.demo.get("password") or secrets.token_urlsafe(12)
     return [Command("astakos-manage bootstrap-demo", manage(
-        # `--password=X`: a random password may start with "-", which argparse takes for an option.
-        "astakos", "bootstrap-demo", "--username", DEMO_USER, f"--password={ctx.demo['password']}",
-        "--email", DEMO_EMAIL, "-o", "json"))]
+        # The password goes through stdin: it never shows in `ps`.
+        "astakos", "bootstrap-demo", "--username", DEMO_USER, "--password-file", "-",
+        "--email", DEMO_EMAIL, "-o", "json"), stdin=ctx.demo["password"] + "\n")]
 
 
 def keep_demo(ctx: Context, outputs: list[str]) -> None:
