@@ -193,7 +193,9 @@ def test_service_validates_tokens_through_identity_client(astakos):
     assert client.validate(token) is None
 
 
-def _openstack_cli(astakos, tmp_path, *args: str) -> subprocess.CompletedProcess:
+def _openstack_cli(astakos, tmp_path, *args: str, username: str = "demo",
+                   password: str = DEMO_PASSWORD, json_output: bool = True
+                   ) -> subprocess.CompletedProcess:
     exe = shutil.which("openstack", path=str(BIN))
     if exe is None:
         pytest.skip("python-openstackclient is not installed in the virtualenv")
@@ -201,13 +203,14 @@ def _openstack_cli(astakos, tmp_path, *args: str) -> subprocess.CompletedProcess
     clouds.write_text(
         "clouds:\n  synnefo:\n    auth:\n"
         f"      auth_url: {astakos['base']}/identity/v3\n"
-        f"      username: demo\n      password: {DEMO_PASSWORD}\n"
-        "      project_name: demo\n      user_domain_name: Default\n"
+        f"      username: {username}\n      password: {password}\n"
+        f"      project_name: {username}\n      user_domain_name: Default\n"
         "      project_domain_name: Default\n"
         "    region_name: RegionOne\n    identity_api_version: 3\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["OS_CLIENT_CONFIG_FILE"] = str(clouds)
-    return subprocess.run([exe, "--os-cloud", "synnefo", *args, "-f", "json"], env=env,
+    return subprocess.run([exe, "--os-cloud", "synnefo", *args,
+                           *(["-f", "json"] if json_output else [])], env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -221,6 +224,55 @@ def test_openstack_cli_token_issue_and_catalog_list(astakos, tmp_path):
     assert listed.returncode == 0, listed.stderr[-2000:]
     types = {row["Type"] for row in json.loads(listed.stdout)}
     assert {"identity", "compute", "account"} <= types
+
+
+def _new_user(astakos, name: str, password: str) -> dict:
+    # The password goes through stdin (bootstrap-demo --password-file -), never argv.
+    return json.loads(manage(astakos["env"], "bootstrap-demo", "--username", name,
+                             "--password-file", "-", "-o", "json", stdin=password + "\n"))
+
+
+def test_token_cache_honours_revocation_by_another_process_within_its_ttl(astakos):
+    made = _new_user(astakos, "cache-probe", "probe-secret-123")
+    url = astakos["base"] + "/identity/v3/auth/tokens?nocatalog"
+    headers = {"X-Auth-Token": astakos["service_token"], "X-Subject-Token": made["token"]}
+    # Fresh connections spread over the 3 workers: each caches the token.
+    assert {requests.get(url, headers=headers, timeout=10).status_code
+            for _ in range(30)} == {200}
+    manage(astakos["env"], "user-modify", "cache-probe", "--revoke-tokens")
+    revoked_at = time.monotonic()
+    ttl = 3.0  # ASTAKOS_TOKEN_CACHE_SECONDS' default
+    while time.monotonic() < revoked_at + ttl + 0.5:
+        time.sleep(0.25)
+    codes = {requests.get(url, headers=headers, timeout=10).status_code for _ in range(30)}
+    assert codes == {404}
+
+
+def test_password_change_with_openstack_cli_then_token_renewal(astakos, tmp_path):
+    made = _new_user(astakos, "carol", "carol-first-pass")
+    changed = _openstack_cli(astakos, tmp_path, "user", "password", "set",
+                             "--original-password", "carol-first-pass",
+                             "--password", "carol-second-pass", username="carol",
+                             password="carol-first-pass", json_output=False)
+    assert changed.returncode == 0, changed.stderr[-2000:]
+    base = astakos["base"]
+    check = requests.get(base + "/identity/v3/auth/tokens", timeout=10, headers={
+        "X-Auth-Token": astakos["service_token"], "X-Subject-Token": made["token"]})
+    assert check.status_code == 404   # a changed password revokes every token
+    login = requests.post(base + "/identity/v3/auth/tokens", timeout=10, json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": "carol", "domain": {"id": "default"}, "password": "carol-second-pass"}}}}})
+    assert login.status_code == 201
+    token = login.headers["X-Subject-Token"]
+    renewed = requests.post(base + "/account/v1.0/tokens/renew", timeout=10,
+                            headers={"X-Auth-Token": token})
+    assert renewed.status_code == 201
+    new = renewed.json()["token"]["id"]
+    assert new == renewed.headers["X-Subject-Token"] != token
+    assert requests.get(base + "/identity/v3/auth/catalog", timeout=10,
+                        headers={"X-Auth-Token": new}).status_code == 200
+    assert requests.get(base + "/identity/v3/auth/catalog", timeout=10,
+                        headers={"X-Auth-Token": token}).status_code == 401
 
 
 def test_fifty_concurrent_commissions_against_limit_five(astakos):
