@@ -6,7 +6,6 @@ from astakos_factories import user_token
 
 from astakos.tokens.catalog import forget_services
 from astakos.tokens.components import import_definition
-
 from astakos.tokens.models import Token
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from astakos_factories import make_user, user_token
+from astakos_factories import user_token
 from django.utils import timezone
 
 from astakos.api.keystone_v3 import auth_tokens
