@@ -140,7 +140,14 @@ def test_swift_cli_upload_download_list_stat_post_copy_delete(server, tmp_path):
     swift_cli(server, "alice", "delete", "docs", "small.txt", "copy.txt")
     assert swift_cli(server, "alice", "list", "docs").split() == ["big.bin"]
     caps = json.loads(swift_cli(server, "alice", "capabilities", "--json"))
-    assert caps["pithos"]["block_hash"] == "sha256" and "slo" not in caps
+    assert caps["pithos"]["block_hash"] == "sha256" and "slo" in caps
+    # so the segmented upload above made a static large object
+    head = requests.head(server.storage_url("alice") + "/docs/big.bin",
+                         headers={"X-Auth-Token": "tok-alice"})
+    assert head.headers["X-Static-Large-Object"] == "True"
+    assert int(head.headers["Content-Length"]) == big.stat().st_size
+    swift_cli(server, "alice", "delete", "docs", "big.bin")
+    assert swift_cli(server, "alice", "list", "docs_segments").split() == []
 
 
 def test_swiftclient_library_chunked_upload_and_ranges(server):

@@ -2,10 +2,9 @@
 for them (no token).
 
 python-swiftclient (`swift capabilities`, and `swift upload --segment-size`, which
-picks static large objects only when "slo" is listed) asks for `info` beside the
-`/v1` of the storage URL, older clients at the root of the host. Only what Pithos really does is listed: no "slo", "bulk_delete"
-or "tempurl", so clients use dynamic large objects; Pithos' own features sit under
-"pithos".
+makes static large objects when "slo" is listed) asks for `info` beside the `/v1`
+of the storage URL, older clients at the root of the host. Only what Pithos really
+does is listed (no "bulk_delete" or "tempurl"); its own features sit under "pithos".
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from pithos.objects import paths
+from pithos.objects import paths, slo
 from snf_common import hashing
 from snf_common.django.auth import api_view
 
@@ -34,6 +33,11 @@ def capabilities() -> dict:
             "max_meta_value_length": paths.MAX_META_VALUE_BYTES,
             "extra_header_count": 0,
             "policies": [{"name": "default", "default": True}],
+        },
+        "slo": {
+            "max_manifest_segments": slo.MAX_SEGMENTS,
+            "max_manifest_size": slo.MAX_MANIFEST_BYTES,
+            "min_segment_size": slo.MIN_SEGMENT_BYTES,
         },
         "pithos": {
             "block_size": settings.PITHOS_BLOCK_SIZE,

@@ -23,10 +23,16 @@ from pithos.api.headers import (
     source_path,
 )
 from pithos.api.wsgi_body import iter_body_blocks
-from pithos.objects import access, blocks, paths, public, sharing, updates, versions
+from pithos.objects import access, blocks, paths, public, sharing, slo, updates, versions
 from pithos.objects.models import Version
 from snf_common import hashing
-from snf_common.faults import BadRequest, RangeNotSatisfiable, UnprocessableEntity
+from snf_common.faults import (
+    BadRequest,
+    Fault,
+    ItemNotFound,
+    RangeNotSatisfiable,
+    UnprocessableEntity,
+)
 
 HEX = re.compile(r"^[0-9a-f]{64}$")
 MAX_HASHMAP_BODY_BYTES = 64 * 1024 * 1024
@@ -49,6 +55,8 @@ def written(status: int, version: Version) -> HttpResponse:
 
 def content_fields(request: HttpRequest, default_type: str) -> dict[str, str]:
     manifest = header(request, "X-Object-Manifest")
+    if manifest and unquote(manifest).startswith("/"):
+        raise BadRequest("X-Object-Manifest is container/prefix.")
     return {"content_type": (header(request, "Content-Type") or default_type).strip(),
             "content_encoding": header(request, "Content-Encoding") or "",
             "content_disposition": header(request, "Content-Disposition") or "",
@@ -67,6 +75,9 @@ def put_object(request: HttpRequest, account: str, container: str, name: str) ->
         src_account = header(request, "X-Source-Account") or account
         version = transfer(request, (src_account, src_container, src_name),
                            (account, container, name), move=bool(move_from))
+    elif request.GET.get("multipart-manifest") == "put":
+        return put_slo_manifest(request, account, container, name, path, sharing_header,
+                                public_header)
     elif "hashmap" in request.GET:
         hashmap = parse_hashmap(request)
         missing = blocks.missing_blocks(hashmap["hashes"])
@@ -95,6 +106,56 @@ def put_object(request: HttpRequest, account: str, container: str, name: str) ->
         version = commit(request, account, container, name, content)
     apply_owner_headers(version, path, sharing_header, public_header)
     return written(201, version)
+
+
+def put_slo_manifest(request: HttpRequest, account: str, container: str, name: str,
+                     path: str, sharing_header, public_header) -> HttpResponse:
+    """PUT ?multipart-manifest=put: a static large object over existing segments."""
+    length = body_length(request)
+    if length is None or length > slo.MAX_MANIFEST_BYTES:
+        raise BadRequest(f"A manifest needs a Content-Length of at most "
+                         f"{slo.MAX_MANIFEST_BYTES} bytes.")
+    try:
+        doc = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The manifest is not JSON.") from None
+    segments = slo.build(request.credentials, account, doc)
+    fields = content_fields(request, "application/octet-stream")
+    fields["manifest"] = slo.encode(segments)
+    content = versions.Content(size=0, hashes=[blocks.empty_block_name()],
+                               meta=prefixed(request, "X-Object-Meta-"), **fields)
+    version = commit(request, account, container, name, content)
+    apply_owner_headers(version, path, sharing_header, public_header)
+    response = written(201, version)
+    response["ETag"] = f'"{slo.etag(segments)}"'
+    return response
+
+
+def delete_slo(request: HttpRequest, account: str, container: str, name: str) -> HttpResponse:
+    """DELETE ?multipart-manifest=delete: the segments, then the manifest (Swift's answer)."""
+    version = versions.current(account, container, name)
+    deleted, missing, errors = 0, 0, []
+    if slo.is_slo(version):
+        for segment in slo.decode(version.manifest):
+            seg_container, _, seg_name = segment.path.partition("/")
+            try:
+                access.require_write(request.credentials,
+                                     paths.object_path(account, seg_container, seg_name))
+                versions.delete(account, seg_container, seg_name, user=user_of(request))
+                deleted += 1
+            except ItemNotFound:
+                missing += 1
+            except Fault as fault:
+                errors.append([f"/{segment.path}", f"{fault.status} {fault.message}"])
+    if errors:
+        status = "400 Bad Request"
+    else:
+        versions.delete(account, container, name, user=user_of(request))
+        deleted += 1
+        status = "200 OK"
+    payload = {"Number Deleted": deleted, "Number Not Found": missing,
+               "Response Status": status, "Response Body": "", "Errors": errors}
+    return HttpResponse(json.dumps(payload), status=200, content_type="application/json")
 
 
 def commit(request: HttpRequest, account: str, container: str, name: str,
@@ -213,6 +274,8 @@ def move_object(request: HttpRequest, account: str, container: str, name: str) -
 def delete_object(request: HttpRequest, account: str, container: str, name: str) -> HttpResponse:
     path = paths.object_path(account, container, name)
     access.require_write(request.credentials, path)
+    if request.GET.get("multipart-manifest") == "delete":
+        return delete_slo(request, account, container, name)
     until = parse_timestamp(request.GET.get("until"))
     if until is not None:
         node = versions.object_node(account, container, name)

@@ -13,7 +13,17 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from pithos.api import object_writes
 from pithos.api.headers import empty, last_modified, meta_headers, parse_timestamp
 from pithos.api.ranges import NotModified, check_conditions, multipart_body, parse_ranges
-from pithos.objects import access, blocks, listing, paths, public, sharing, tree, versions
+from pithos.objects import (
+    access,
+    blocks,
+    listing,
+    paths,
+    public,
+    sharing,
+    slo,
+    tree,
+    versions,
+)
 from pithos.objects.models import READ, Version
 from snf_common import hashing
 from snf_common.credentials import Credentials
@@ -70,6 +80,8 @@ def read_object(request: HttpRequest, account: str, container: str, name: str) -
     version = chosen_version(request, node, account, container, name)
     if "hashmap" in request.GET:
         return hashmap_response(version)
+    if request.GET.get("multipart-manifest") == "get" and slo.is_slo(version):
+        return slo_manifest_response(version)
     body = body_of(creds, account, version)
     headers = object_headers(creds, path, version, body, level=level)
     etags = {body.etag.strip('"'), version.object_hash}
@@ -123,6 +135,9 @@ def chosen_version(request: HttpRequest, node, account: str, container: str,
 
 
 def body_of(creds: Credentials, account: str, version: Version) -> Body:
+    if slo.is_slo(version):
+        segments = slo.decode(version.manifest)
+        return Body(slo.resolve(creds, account, segments), f'"{slo.etag(segments)}"')
     if not version.manifest:
         return Body([(version.hash_list(), version.size)], versions.ensure_md5(version))
     container, _, prefix = unquote(version.manifest).partition("/")
@@ -157,7 +172,9 @@ def object_headers(creds: Credentials, path: str, version: Version, body: Body, 
         headers["Content-Encoding"] = version.content_encoding
     if version.content_disposition:
         headers["Content-Disposition"] = version.content_disposition
-    if version.manifest:
+    if slo.is_slo(version):
+        headers["X-Static-Large-Object"] = "True"
+    elif version.manifest:
         headers["X-Object-Manifest"] = version.manifest
     headers.update(meta_headers("X-Object-Meta-", versions.meta_of(version)))
     granting, perms = sharing.effective_permissions(path)
@@ -171,6 +188,16 @@ def object_headers(creds: Credentials, path: str, version: Version, body: Body, 
     elif (token := public.token_of(version.node)) is not None:
         headers["X-Object-Public"] = public.public_url(token)
     return headers
+
+
+def slo_manifest_response(version: Version) -> HttpResponse:
+    """?multipart-manifest=get: the segments as Swift lists them."""
+    items = [{"name": "/" + s.path, "hash": s.etag, "bytes": s.size,
+              "content_type": "application/octet-stream"}
+             for s in slo.decode(version.manifest)]
+    response = HttpResponse(json.dumps(items), content_type="application/json; charset=utf-8")
+    response["X-Static-Large-Object"] = "True"
+    return response
 
 
 def hashmap_response(version: Version) -> HttpResponse:

@@ -18,7 +18,8 @@ def test_info_needs_no_token_and_lists_only_what_pithos_does(client, settings):
     assert info["pithos"]["block_size"] == settings.PITHOS_BLOCK_SIZE
     assert info["pithos"]["block_hash"] == "sha256"
     # clients must not think static large objects or bulk operations exist
-    assert not {"slo", "bulk_delete", "bulk_upload", "tempurl"} & set(info)
+    assert not {"bulk_delete", "bulk_upload", "tempurl"} & set(info)
+    assert info["slo"]["max_manifest_segments"] == 1000
     head = client.head("/info")
     assert head.status_code == 200 and head.content == b""
     assert int(head["Content-Length"]) == len(r.content)
