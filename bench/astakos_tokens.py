@@ -5,7 +5,8 @@ Starts Astakos under gunicorn in a temporary state directory (SQLite unless
 --database-url is given), creates a user, then for each target runs the same
 closed-loop load (N client threads with keep-alive sessions, D seconds):
 
-  validate: GET /identity/v3/auth/tokens  (X-Auth-Token + X-Subject-Token, ?nocatalog)
+  validate: GET /identity/v3/auth/tokens  (X-Auth-Token + X-Subject-Token, ?nocatalog;
+            after the first request, served by Astakos' per-process token cache)
   validate+catalog: the same with the catalog in the answer
   noop:     GET /identity/v3               (the version document: no DB, no auth)
 
@@ -73,6 +74,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-threads", type=int, default=4, help="gunicorn threads")
     parser.add_argument("--database-url", default="", help="e.g. postgresql://postgres@127.0.0.1/db")
+    parser.add_argument("--token-cache-seconds", type=float, default=None,
+                        help="ASTAKOS_TOKEN_CACHE_SECONDS for the server (default: Astakos' "
+                             "own, 3; 0 = every validation queries the database)")
     args = parser.parse_args()
 
     state = tempfile.mkdtemp(prefix="astakos-bench-")
@@ -82,6 +86,8 @@ def main() -> int:
                SNF_ASTAKOS_BASE_URL=base, DJANGO_SETTINGS_MODULE="astakos.project.settings")
     if args.database_url:
         env["SNF_ASTAKOS_DATABASE_URL"] = args.database_url
+    if args.token_cache_seconds is not None:
+        env["SNF_ASTAKOS_TOKEN_CACHE_SECONDS"] = str(args.token_cache_seconds)
     manage = str(BIN / "astakos-manage")
     subprocess.run([manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     demo = json.loads(subprocess.run(
@@ -125,7 +131,8 @@ def main() -> int:
         print(f"(gunicorn -w {args.workers} --threads {args.worker_threads}, "
               f"{args.threads} client threads, {args.seconds:.0f}s per target in "
               f"{args.rounds} interleaved rounds, "
-              f"{'PostgreSQL' if args.database_url else 'SQLite'})")
+              f"{'PostgreSQL' if args.database_url else 'SQLite'}, token cache "
+              f"{env.get('SNF_ASTAKOS_TOKEN_CACHE_SECONDS', 'default')} s)")
     finally:
         server.terminate()
         try:
