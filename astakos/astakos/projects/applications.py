@@ -44,12 +44,21 @@ def may_moderate(user: User) -> bool:
     return is_admin(user) or user.uuid in settings.ASTAKOS_PROJECT_ADMINS
 
 
-def _str(spec: dict, key: str, default: str = "", *, required: bool = False) -> str:
+# What the columns hold (PositiveIntegerField, BigIntegerField): larger values would
+# fail in the database (a 500 on PostgreSQL) or when the grants become holdings.
+MAX_MEMBERS = 2**31 - 1
+MAX_CAPACITY = 2**63 - 1
+
+
+def _str(spec: dict, key: str, default: str = "", *, required: bool = False,
+         max_length: int | None = None) -> str:
     value = spec.get(key, default)
     if value is None:
         value = default
     if not isinstance(value, str) or (required and not value.strip()):
         raise BadRequest(f"'{key}' must be a {'non-empty ' if required else ''}string.")
+    if max_length is not None and len(value.strip()) > max_length:
+        raise BadRequest(f"'{key}' is longer than {max_length} characters.")
     return value.strip()
 
 
@@ -59,8 +68,10 @@ def parse_spec(spec: Any, *, base: Project | None = None) -> dict[str, Any]:
         raise BadRequest("The project specification must be an object.")
     current = _fields_of(base) if base is not None else {}
     fields: dict[str, Any] = {
-        "name": _str(spec, "name", current.get("name", ""), required=True),
-        "homepage": _str(spec, "homepage", current.get("homepage", "")),
+        "name": _str(spec, "name", current.get("name", ""), required=True,
+                     max_length=Project._meta.get_field("name").max_length),
+        "homepage": _str(spec, "homepage", current.get("homepage", ""),
+                         max_length=Project._meta.get_field("homepage").max_length),
         "description": _str(spec, "description", current.get("description", "")),
         "comments": _str(spec, "comments"),
     }
@@ -72,7 +83,8 @@ def parse_spec(spec: Any, *, base: Project | None = None) -> dict[str, Any]:
         fields[key] = value
     max_members = spec.get("max_members", current.get("max_members"))
     if max_members is not None and (not isinstance(max_members, int)
-                                    or isinstance(max_members, bool) or max_members < 0):
+                                    or isinstance(max_members, bool) or max_members < 0
+                                    or max_members > MAX_MEMBERS):
         raise BadRequest("'max_members' must be a non-negative integer or null.")
     fields["max_members"] = max_members
     private = spec.get("private", current.get("private", False))
@@ -108,6 +120,8 @@ def _parse_resources(resources: Any) -> dict[str, dict[str, int]]:
             value = grant.get(key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise BadRequest(f"{name}.{key} must be a non-negative integer.")
+            if value > MAX_CAPACITY:
+                raise BadRequest(f"{name}.{key} is larger than {MAX_CAPACITY}.")
             values[key] = value
         if values["member_capacity"] > values["project_capacity"]:
             raise BadRequest(f"{name}: member_capacity exceeds project_capacity.")
