@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 FORMATS = ("table", "json")
 PIPE_WIDTH = 10_000
@@ -49,7 +47,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _console() -> Console:
+def _console():  # rich.console.Console, imported only for tables
+    from rich.console import Console
+
     # Plain output when piped: no colours and no folding at 80 columns (an id split over
     # two lines cannot be grepped); on a terminal, fit its width.
     if sys.stdout.isatty():
@@ -64,6 +64,8 @@ def print_list(rows: Iterable[dict[str, Any]], columns: Sequence[str | tuple[str
         rows = [{k: v for k, v in row.items() if not str(k).startswith("_")} for row in rows]
         click.echo(json.dumps(rows, indent=2, sort_keys=True, default=str))
         return
+    from rich.table import Table
+
     table = Table(show_edge=False, box=None, pad_edge=False)
     keys = []
     for column in columns:

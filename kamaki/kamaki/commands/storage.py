@@ -14,6 +14,7 @@ from kamaki.errors import CliError, ExitCode
 from kamaki.output import output_option, print_done, print_item, print_list
 from kamaki.progress import transfer_bars
 from snf_common.clients import sync
+from snf_common.clients.hashcache import HashCache
 from snf_common.clients.base import ClientError
 
 
@@ -143,6 +144,16 @@ def file_mkdir(path: str) -> None:
     print_done(f"directory {path} created", path=path)
 
 
+def _hash_cache() -> HashCache | None:
+    """Block hashes of local files between runs ($KAMAKI_HASH_CACHE=off disables)."""
+    setting = os.environ.get("KAMAKI_HASH_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return HashCache(setting or os.path.join(cache_home, "kamaki", "hashes"))
+
+
 @file.command("upload")
 @click.argument("local", type=click.Path(exists=True, dir_okay=False))
 @click.argument("path")
@@ -175,7 +186,7 @@ def file_upload(local: str, path: str, sync_: bool, force: bool, content_type: s
         with transfer_bars(show_progress()) as progress:
             stats = sync.upload_file(store, container_name, obj, local, content_type=ctype,
                                      workers=threads, progress=progress,
-                                     skip_unchanged=sync_)
+                                     skip_unchanged=sync_, hash_cache=_hash_cache())
     seconds = time.monotonic() - started
     print_done(f"uploaded {path}: {stats.size} bytes, {stats.blocks_transferred} of "
                f"{stats.blocks_total} blocks sent in {seconds:.1f}s",
@@ -209,7 +220,8 @@ def file_download(path: str, local: str | None, sync_: bool, resume: bool, force
     started = time.monotonic()
     with transfer_bars(show_progress()) as progress:
         stats = sync.download_file(_store(), container_name, obj, local, sync=incremental,
-                                   version=version, workers=threads, progress=progress)
+                                   version=version, workers=threads, progress=progress,
+                                   hash_cache=_hash_cache())
     seconds = time.monotonic() - started
     print_done(f"downloaded {path} to {local}: {stats.size} bytes, "
                f"{stats.blocks_transferred} of {stats.blocks_total} blocks fetched in "

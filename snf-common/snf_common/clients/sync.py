@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from snf_common import hashing
 from snf_common.clients.base import ClientError
+from snf_common.clients.hashcache import HashCache, stamp_of
 from snf_common.clients.object_store import ObjectStoreClient
 
 log = logging.getLogger(__name__)
@@ -193,11 +194,13 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
                 content_type: str = "application/octet-stream",
                 headers: dict[str, str] | None = None, workers: int = DEFAULT_WORKERS,
                 progress: ProgressCallback | None = None,
-                skip_unchanged: bool = False) -> TransferStats:
+                skip_unchanged: bool = False,
+                hash_cache: HashCache | None = None) -> TransferStats:
     """Create or replace `container/obj` from a local file, sending only missing blocks.
 
     With skip_unchanged, an object whose Merkle hash and size already match is left
-    alone (no new version is made).
+    alone (no new version is made). With a hash_cache, an unchanged file is not hashed
+    again.
     """
     info = client.get_container_info(container)
     block_size = int(info.get("x-container-block-size") or hashing.BLOCK_SIZE_BYTES)
@@ -216,19 +219,26 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
             raise
         remote = None
     stats = TransferStats(size=size, blocks_total=hashing.block_count(size, block_size))
+    stamp = stamp_of(path)
+    cached = hash_cache.get(path, block_size, algorithm) if hash_cache else None
     fd = os.open(path, os.O_RDONLY)
     try:
         sender = _BlockSender(client, container, path, fd, size, block_size, algorithm,
                               stats, progress)
-        if remote is None:
+        if remote is None and cached is None:
             # A new object: its blocks are most likely new too, so read the file once.
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 hashes = [name for names in _bounded_map(
                     pool, sender.hash_and_send,
                     _batches(list(range(stats.blocks_total)), BLOCKS_PER_POST), workers)
                     for name in names]
+        elif cached is not None:
+            hashes = cached
         else:
             _size, hashes = file_hashmap(path, block_size, algorithm, progress=progress)
+        if hash_cache and cached is None:
+            hash_cache.put(path, block_size, algorithm, hashes, stamp)
+        if remote is not None:
             # Same bytes already there: no new version, nothing sent.
             if (skip_unchanged
                     and remote.get("x-object-hash") == hashing.merkle_root_hex(hashes, algorithm)
@@ -265,12 +275,14 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
 def download_file(client: ObjectStoreClient, container: str, obj: str, path: str, *,
                   sync: bool = True, version: str | None = None,
                   workers: int = DEFAULT_WORKERS,
-                  progress: ProgressCallback | None = None) -> TransferStats:
+                  progress: ProgressCallback | None = None,
+                  hash_cache: HashCache | None = None) -> TransferStats:
     """Make the local `path` equal to the object, fetching only blocks that differ.
 
     With sync=False every block is fetched (the file is overwritten). With sync=True
     a block already present locally with the right hash is kept, which also resumes
-    an interrupted download.
+    an interrupted download. With a hash_cache, the finished file's hashes are kept
+    (they are the object's) and an unchanged local file is not hashed again.
     """
     hashmap: dict[str, Any] = client.get_hashmap(container, obj, version=version)
     size = int(hashmap["bytes"])
@@ -281,7 +293,10 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if sync:
+        cached = hash_cache.get(path, block_size, algorithm) if hash_cache and sync else None
+        if cached is not None and os.fstat(fd).st_size == size and len(cached) == len(remote):
+            local: list[str | None] = list(cached)
+        elif sync:
             local_size = os.fstat(fd).st_size
             local = _local_hashes(fd, local_size, size, block_size, algorithm,
                                   hash_workers(), progress)
@@ -311,4 +326,6 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
         os.ftruncate(fd, size)
     finally:
         os.close(fd)
+    if hash_cache and size > 0:
+        hash_cache.put(path, block_size, algorithm, remote, stamp_of(path))
     return stats

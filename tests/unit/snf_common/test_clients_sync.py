@@ -159,3 +159,59 @@ def test_head_404_names_the_object(client):
     with pytest.raises(ClientError) as err:
         client.get_object_info("c", "ghost")
     assert err.value.message == "c/ghost not found"
+
+
+def test_new_object_is_sent_in_one_pass_with_several_blocks_per_post(client, cloud, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(sync, "BLOCKS_PER_POST", 3)
+    reads = []
+    real_pread = os.pread
+    monkeypatch.setattr(sync.os, "pread", lambda fd, n, off: reads.append(off) or
+                        real_pread(fd, n, off))
+    path = write(tmp_path / "f", blocks(7) + b"tail")
+    cloud.reset_counts()
+    stats = sync.upload_file(client, "c", "new", path)
+    assert stats.blocks_transferred == 8 and sorted(stats.transferred_indexes) == list(range(8))
+    assert cloud.count("POST", r"/c\?") == 3              # 3 + 3 + 2 blocks
+    assert sorted(reads) == [i * BS for i in range(8)]   # every block read once
+    assert client.get_object("c", "new") == blocks(7) + b"tail"
+    # An existing object is hashed first; only its missing blocks go, batched too.
+    data = bytearray(blocks(7) + b"tail")
+    for index in (0, 1, 5):
+        data[index * BS] ^= 0xFF
+    write(tmp_path / "f", bytes(data))
+    cloud.reset_counts()
+    stats = sync.upload_file(client, "c", "new", path)
+    assert stats.transferred_indexes == [0, 1, 5]
+    assert cloud.count("POST", r"/c\?") == 1
+    assert client.get_object("c", "new") == bytes(data)
+
+
+def test_hash_cache_skips_hashing_an_unchanged_file(client, cloud, tmp_path, monkeypatch):
+    from snf_common.clients.hashcache import HashCache
+
+    cache = HashCache(tmp_path / "cache")
+    path = write(tmp_path / "f", blocks(5))
+    sync.upload_file(client, "c", "f", path, hash_cache=cache)
+    hashed = []
+    real = hashing.block_hash_hex
+    monkeypatch.setattr(sync.hashing, "block_hash_hex",
+                        lambda data, alg=hashing.HASH_ALGORITHM: hashed.append(1) or real(data, alg))
+    versions = len(client.list_versions("c", "f"))
+    stats = sync.upload_file(client, "c", "f", path, skip_unchanged=True, hash_cache=cache)
+    assert stats.blocks_transferred == 0 and hashed == []
+    assert len(client.list_versions("c", "f")) == versions
+    # A write changes the mtime: the file is hashed again and the change is sent.
+    data = bytearray(blocks(5))
+    data[2 * BS] ^= 0xFF
+    os.utime(write(tmp_path / "f", bytes(data)), ns=(1, 1))
+    stats = sync.upload_file(client, "c", "f", path, skip_unchanged=True, hash_cache=cache)
+    assert stats.transferred_indexes == [2] and len(hashed) >= 5  # (+ checks, fake server)
+    # A finished download leaves the object's hashes: the next sync hashes nothing.
+    hashed.clear()
+    out = str(tmp_path / "out")
+    sync.download_file(client, "c", "f", out, sync=False, hash_cache=cache)
+    hashed.clear()
+    stats = sync.download_file(client, "c", "f", out, sync=True, hash_cache=cache)
+    assert stats.blocks_transferred == 0 and hashed == []
+    assert Path(out).read_bytes() == bytes(data)
