@@ -31,8 +31,12 @@ def _listing(request: HttpRequest):
     if request.GET.get("name"):
         query = query.filter(name=request.GET["name"])
     limit = settings.CYCLADES_LIST_LIMIT
-    if request.GET.get("limit", "").isdigit():
-        limit = min(limit, int(request.GET["limit"]))
+    raw = request.GET.get("limit")
+    if raw is not None:
+        # as the compute listings: a malformed limit is refused, never ignored
+        if not raw.isdigit():
+            raise BadRequest("limit must be a non-negative integer.")
+        limit = min(limit, int(raw))
     marker = request.GET.get("marker")
     if marker:
         query = query.filter(id__gt=volumes.volume_for(request.credentials, marker).id)
