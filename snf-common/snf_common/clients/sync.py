@@ -34,6 +34,7 @@ DEFAULT_WORKERS = 4
 PUT_HASHMAP_ATTEMPTS = 3
 # Blocks per POST: fewer round trips; memory in flight is workers x this x block size.
 BLOCKS_PER_POST = 4
+BLOCKS_PER_GET = 4
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -114,6 +115,17 @@ def _local_hashes(fd: int, local_size: int, remote_size: int, block_size: int,
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(_bounded_map(pool, hash_one, range(count), workers * 2))
+
+
+def _runs(indexes: list[int], limit: int) -> list[list[int]]:
+    """Consecutive indexes grouped into runs of at most `limit`."""
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and runs[-1][-1] == index - 1 and len(runs[-1]) < limit:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
 
 
 def _batches(items: list[T], size: int) -> list[list[T]]:
@@ -306,23 +318,31 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
         wanted = [i for i, digest in enumerate(remote)
                   if size > 0 and local[i] != digest]
 
-        def fetch(index: int) -> int:
-            offset, length = _block_span(index, size, block_size)
+        def fetch(run: list[int]) -> list[int]:
+            # One ranged GET for a run of consecutive blocks; each block is checked.
+            offset = _block_span(run[0], size, block_size)[0]
+            last_start, last_length = _block_span(run[-1], size, block_size)
+            length = last_start + last_length - offset
             data = client.get_object(container, obj, version=version,
                                      byte_range=(offset, offset + length - 1))
-            if len(data) != length or hashing.block_hash_hex(data, algorithm) != remote[index]:
-                raise ClientError(f"{container}/{obj} changed during download "
-                                  f"(block {index}); run again", status=409)
+            for index in run:
+                start, span = _block_span(index, size, block_size)
+                block = data[start - offset:start - offset + span]
+                if len(block) != span or \
+                        hashing.block_hash_hex(block, algorithm) != remote[index]:
+                    raise ClientError(f"{container}/{obj} changed during download "
+                                      f"(block {index}); run again", status=409)
             os.pwrite(fd, data, offset)
             if progress:
                 progress("download", length, size)
-            return index
+            return run
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for index in _bounded_map(pool, fetch, wanted, workers * 2):
-                stats.blocks_transferred += 1
-                stats.bytes_transferred += _block_span(index, size, block_size)[1]
-                stats.transferred_indexes.append(index)
+            for run in _bounded_map(pool, fetch, _runs(wanted, BLOCKS_PER_GET), workers):
+                for index in run:
+                    stats.blocks_transferred += 1
+                    stats.bytes_transferred += _block_span(index, size, block_size)[1]
+                    stats.transferred_indexes.append(index)
         os.ftruncate(fd, size)
     finally:
         os.close(fd)

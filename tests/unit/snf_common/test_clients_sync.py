@@ -215,3 +215,23 @@ def test_hash_cache_skips_hashing_an_unchanged_file(client, cloud, tmp_path, mon
     stats = sync.download_file(client, "c", "f", out, sync=True, hash_cache=cache)
     assert stats.blocks_transferred == 0 and hashed == []
     assert Path(out).read_bytes() == bytes(data)
+
+
+def test_download_fetches_runs_of_consecutive_blocks_in_one_get(client, cloud, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setattr(sync, "BLOCKS_PER_GET", 3)
+    data = blocks(8) + b"tail"
+    sync.upload_file(client, "c", "f", write(tmp_path / "f", data))
+    out = tmp_path / "out"
+    cloud.reset_counts()
+    stats = sync.download_file(client, "c", "f", str(out), sync=False)
+    assert stats.blocks_transferred == 9 and out.read_bytes() == data
+    assert cloud.count("GET", r"/c/f\?$") == 3                 # blocks 0-2, 3-5, 6-8
+    changed = bytearray(data)
+    for index in (1, 2, 6):
+        changed[index * BS] ^= 0xFF
+    out.write_bytes(bytes(changed))
+    cloud.reset_counts()
+    stats = sync.download_file(client, "c", "f", str(out), sync=True)
+    assert stats.transferred_indexes == [1, 2, 6] and out.read_bytes() == data
+    assert cloud.count("GET", r"/c/f\?$") == 2                 # blocks 1-2, then 6
