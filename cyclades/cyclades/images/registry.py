@@ -30,6 +30,7 @@ READ_ONLY = ("id", "status", "checksum", "size", "virtual_size", "owner", "creat
              "updated_at", "file", "self", "schema", "direct_url", "locations", "location",
              "os_hash_algo", "os_hash_value", "deleted", "deleted_at", "members")
 FORMAT_WHILE_QUEUED = ("disk_format", "container_format")
+DISK_FORMAT_ALIASES = {"raw": "diskdump"}
 
 
 # ---- validation ---------------------------------------------------------------------
@@ -62,6 +63,10 @@ def validate_attribute(name: str, value: Any) -> Any:
         return sorted(set(value))
     if name == "disk_format":
         allowed = settings.CYCLADES_IMAGE_DISK_FORMATS
+        # The openstack CLI offers only Glance's formats (default raw); a raw disk image
+        # is what snf-image calls a diskdump.
+        if value in DISK_FORMAT_ALIASES and DISK_FORMAT_ALIASES[value] in allowed:
+            value = DISK_FORMAT_ALIASES[value]
         if value not in allowed:
             raise BadRequest(f"disk_format must be one of {', '.join(allowed)}.")
         return value
@@ -224,8 +229,8 @@ def update_image(credentials: Credentials, image: SystemImage, attributes: dict[
         locked = SystemImage.objects.select_for_update().get(pk=image.pk)
         for name in FORMAT_WHILE_QUEUED:
             if name in attributes and locked.status != "queued" and \
-                    attributes[name] != getattr(locked, "format" if name == "disk_format"
-                                                else name):
+                    DISK_FORMAT_ALIASES.get(attributes[name], attributes[name]) != \
+                    getattr(locked, "format" if name == "disk_format" else name):
                 raise Forbidden(f"{name} can only be changed while the image is queued.")
         _apply(locked, attributes)
         merged = dict(locked.properties)
