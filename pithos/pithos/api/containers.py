@@ -21,7 +21,7 @@ from pithos.api.headers import (
     prefixed,
     truthy,
 )
-from pithos.objects import access, blocks, listing, sharing, tree
+from pithos.objects import access, blocks, listing, sharing, slo, tree
 from pithos.objects.models import Node
 from snf_common import hashing
 from snf_common.django.auth import api_view
@@ -120,7 +120,16 @@ def object_listing(request: HttpRequest, node: Node, headers: dict[str, str], *,
 
 def object_item(node: Node) -> dict:
     v = node.latest
-    return {"name": node.name, "hash": v.md5 or v.object_hash, "bytes": v.size,
+    if slo.is_slo(v):  # as Swift lists them: the assembled size and ETag
+        segments = slo.decode(v.manifest)
+        item = object_item_fields(node, v, slo.etag(segments), sum(s.size for s in segments))
+        item["slo_etag"] = f'"{item["hash"]}"'
+        return item
+    return object_item_fields(node, v, v.md5 or v.object_hash, v.size)
+
+
+def object_item_fields(node: Node, v, etag: str, size: int) -> dict:
+    return {"name": node.name, "hash": etag, "bytes": size,
             "content_type": v.content_type, "last_modified": iso(v.mtime),
             "x_object_hash": v.object_hash, "x_object_uuid": v.uuid,
             "x_object_version": v.serial, "x_object_version_timestamp": f"{v.mtime:.6f}",

@@ -48,6 +48,8 @@ def test_slo_put_get_ranges_and_manifest(alice, fake_quota):
     assert int(alice.call("HEAD", "c/big")["Content-Length"]) == len(whole)
     part = alice.call("GET", "c/big", headers={"Range": f"bytes={BLOCK}-{BLOCK + 20}"})
     assert part.status_code == 206 and body(part) == whole[BLOCK:BLOCK + 21]
+    (item,) = json.loads(body(alice.call("GET", "c", query="format=json")))
+    assert item["bytes"] == len(whole) and f'"{item["hash"]}"' == expected_etag
     listed = json.loads(body(alice.call("GET", "c/big", query="multipart-manifest=get")))
     assert [(i["name"], i["bytes"]) for i in listed] == \
         [(f"/c_segments/big/{i:08d}", len(p)) for i, p in enumerate(PARTS)]
