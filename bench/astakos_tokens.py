@@ -132,7 +132,7 @@ def main() -> int:
               f"{args.threads} client threads, {args.seconds:.0f}s per target in "
               f"{args.rounds} interleaved rounds, "
               f"{'PostgreSQL' if args.database_url else 'SQLite'}, token cache "
-              f"{env.get('SNF_ASTAKOS_TOKEN_CACHE_SECONDS', 'default')} s)")
+              f"{env.get('SNF_ASTAKOS_TOKEN_CACHE_SECONDS', 'default (3)')} s)")
     finally:
         server.terminate()
         try:
