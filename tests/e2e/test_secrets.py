@@ -163,11 +163,6 @@ def test_databases_hold_no_passwords_or_tokens(cloud, scenario):
                          headers={"X-Subject-Token": s["v2 token"]}).status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG cyclades/vmapi: the admin password (and personality) of a new server is stored in "
-    "clear in vmapi_serverparams until snf-image fetches it; the row is deleted then, but "
-    "SQLite keeps the deleted bytes (free page space / WAL). Encrypt the document with a "
-    "key derived from the config_url uuid and store only the uuid's hash"))
 def test_cyclades_database_holds_no_admin_password(cloud, scenario):
     s = scenario["secrets"]
     assert files_holding(sqlite_files(cloud.state_dir),

@@ -7,10 +7,15 @@ runs, and are deleted at that moment (or when they expire unread).
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
+import json
 import logging
 import uuid as uuidlib
 from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from django.conf import settings
 from django.db import transaction
@@ -33,13 +38,31 @@ def config_url(key: str) -> str:
     return f"{base_url()}/vmapi/v1.0/server-params/{key}"
 
 
+def _row_id(key: str) -> str:
+    return hashlib.sha256(b"vmapi-row:" + key.encode()).hexdigest()
+
+
+def _cipher(key: str) -> Fernet:
+    digest = hashlib.sha256(b"vmapi-key:" + key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _open(row: ServerParams, key: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(_cipher(key).decrypt(row.sealed.encode()))
+    except (InvalidToken, ValueError):
+        log.error("server %s: deployment parameters do not decrypt", row.server_id)
+        return None
+
+
 def store(server_id: int, params: dict[str, Any]) -> str:
-    """Keep `params` for the server until fetched or expired; returns the uuid."""
+    """Keep `params` (encrypted) until fetched or expired; returns the uuid."""
     now = timezone.now()
     ServerParams.objects.filter(expires__lt=now).delete()   # cheap: indexed, usually none
     key = str(uuidlib.uuid4())
     ttl = datetime.timedelta(seconds=settings.CYCLADES_VMAPI_TTL_SECONDS)
-    ServerParams.objects.create(uuid=key, server_id=server_id, params=params,
+    sealed = _cipher(key).encrypt(json.dumps(params).encode()).decode()
+    ServerParams.objects.create(key_hash=_row_id(key), server_id=server_id, sealed=sealed,
                                 expires=now + ttl)
     return key
 
@@ -47,21 +70,26 @@ def store(server_id: int, params: dict[str, Any]) -> str:
 def take(key: str) -> dict[str, Any] | None:
     """The document, deleted as it is read; None when unknown, used or expired."""
     with transaction.atomic():
-        row = ServerParams.objects.select_for_update().filter(pk=key).first()
+        row = ServerParams.objects.select_for_update().filter(pk=_row_id(key)).first()
         if row is None:
             return None
         row.delete()
     if row.expires < timezone.now():
-        log.warning("server %s: deployment parameters %s expired unread", row.server_id, key)
+        log.warning("server %s: deployment parameters expired unread", row.server_id)
         return None
     log.info("server %s: deployment parameters fetched", row.server_id)
-    return row.params
+    return _open(row, key)
 
 
 def peek(key: str) -> dict[str, Any] | None:
     """The document without consuming it (the in-memory test cluster reads it this way)."""
-    row = ServerParams.objects.filter(pk=key).first()
-    return None if row is None else row.params
+    row = ServerParams.objects.filter(pk=_row_id(key)).first()
+    return None if row is None else _open(row, key)
+
+
+def row_id(key: str) -> str:
+    """The primary key of a document's row (for administration and tests)."""
+    return _row_id(key)
 
 
 def seal_osparams(server_id: int, osparams: dict[str, Any]) -> dict[str, Any]:

@@ -52,14 +52,14 @@ def test_create_job_holds_config_url_and_no_secret(alice, backend, flavor, image
 
 def test_expired_document_is_refused_and_purged():
     old = params.store(7, {"img_passwd": "x"})
-    ServerParams.objects.filter(pk=old).update(expires=timezone.now()
+    ServerParams.objects.filter(pk=params.row_id(old)).update(expires=timezone.now()
                                                - datetime.timedelta(seconds=1))
     assert params.take(old) is None
     stale = params.store(8, {"img_passwd": "y"})
-    ServerParams.objects.filter(pk=stale).update(expires=timezone.now()
+    ServerParams.objects.filter(pk=params.row_id(stale)).update(expires=timezone.now()
                                                  - datetime.timedelta(seconds=1))
     fresh = params.store(9, {"img_passwd": "z"})      # storing purges the expired ones
-    assert list(ServerParams.objects.values_list("pk", flat=True)) == [fresh]
+    assert list(ServerParams.objects.values_list("pk", flat=True)) == [params.row_id(fresh)]
     assert params.take(fresh) == {"img_passwd": "z"}
 
 
@@ -75,3 +75,11 @@ def test_seal_keeps_public_params_and_moves_secrets():
     assert params.peek(params.key_of(sealed["config_url"])) == {"img_passwd": "p",
                                                                  "img_properties": "{}"}
     assert params.seal_osparams(3, {"img_id": "a"}) == {"img_id": "a"}
+
+
+def test_database_holds_neither_the_uuid_nor_the_clear_document():
+    key = params.store(5, {"img_passwd": "s3cret-Passw0rd"})
+    row = ServerParams.objects.get()
+    stored = json.dumps([row.pk, row.sealed])
+    assert key not in stored and "s3cret-Passw0rd" not in stored
+    assert params.take(key) == {"img_passwd": "s3cret-Passw0rd"}
