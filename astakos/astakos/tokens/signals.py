@@ -1,7 +1,7 @@
 """Drop the per-process token cache when what a token answers may have changed.
 
-Saves of users (state), their groups (roles) and token rows (revocation,
-expiry) go through the ORM and reach these receivers; bulk `.update()` calls
+Saves of users (state), their groups (roles), projects (the scope's name) and
+token rows (revocation, expiry) go through the ORM and reach these receivers; bulk `.update()` calls
 do not, so the functions that use them call `cache.forget()` themselves.
 """
 
@@ -11,6 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from astakos.identity.models import User
+from astakos.projects.models import Project
 from astakos.tokens import cache
 from astakos.tokens.models import Token
 
@@ -36,3 +37,9 @@ def _token_saved(sender, instance: Token, created: bool, **kwargs) -> None:
 @receiver(post_delete, sender=Token, dispatch_uid="astakos-token-cache-token-delete")
 def _token_deleted(sender, **kwargs) -> None:
     cache.forget()
+
+
+@receiver(post_save, sender=Project, dispatch_uid="astakos-token-cache-project")
+def _project_saved(sender, instance: Project, created: bool, **kwargs) -> None:
+    if not created:
+        cache.forget()  # a token's body names its project

@@ -127,3 +127,14 @@ def test_unknown_tokens_are_not_cached(db, queries):
     assert cache.lookup("no-such-token") is None
     assert cache.lookup("no-such-token") is None
     assert len(queries) == 2 and cache.size() == 0
+
+
+def test_project_rename_is_seen_at_once(api, alice):
+    from astakos.projects.models import Project
+
+    token = user_token(alice)
+    assert validate(api, token).json()["token"]["project"]["name"] == "alice"
+    project = Project.objects.get(id=alice.uuid)
+    project.name = "alice-renamed"
+    project.save()
+    assert validate(api, token).json()["token"]["project"]["name"] == "alice-renamed"
