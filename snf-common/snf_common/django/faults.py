@@ -38,6 +38,7 @@ def render_fault(fault: Fault, fmt: str, *, request_id: str = "") -> HttpRespons
                                 content_type="application/json")
     for name, value in fault.headers.items():
         response[name] = value
+    response["Content-Length"] = str(len(response.content))  # clients expect a length
     if fault.status == 401 and fmt != "swift" and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Keystone uri="identity"'
     return response

@@ -55,6 +55,7 @@ def fault_response(request: HttpRequest, fault: Fault) -> HttpResponse:
     response = render_fault(fault, fmt, request_id=getattr(request, "request_id", ""))
     if request.method == "HEAD":
         response.content = b""  # a HEAD answer carries headers only
+        response["Content-Length"] = "0"
     return response
 
 

@@ -48,6 +48,7 @@ def test_fault_becomes_openstack_json_with_request_id(client):
     response = client.get("/conflict")
     assert response.status_code == 409
     assert json.loads(response.content) == {"conflict": {"code": 409, "message": "server is building"}}
+    assert int(response["Content-Length"]) == len(response.content)
     assert response["X-Openstack-Request-Id"].startswith("req-")
 
 
