@@ -43,8 +43,12 @@ def make_file(path: Path, size: int) -> None:
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
     started = time.monotonic()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - started
+    proc = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    elapsed = time.monotonic() - started
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"{elapsed:7.2f}s {' '.join(cmd[-4:])}: {proc.stdout.strip()[:200]}",
+              file=sys.stderr)
+    return elapsed
 
 
 def max_rss_kib(cmd: list[str], env: dict[str, str]) -> int:

@@ -142,10 +142,12 @@ def is_block_upload(request: HttpRequest) -> bool:
 
 
 def upload_blocks(request: HttpRequest) -> HttpResponse:
-    """The body, cut into blocks, each stored; the answer is their hashes (in order)."""
-    names = []
-    for block in hashing.iter_blocks(body_stream(request), blocks.block_size()):
-        names.append(blocks.put_block(block))
+    """The body, cut into blocks, each stored; the answer is their hashes (in order).
+
+    Several blocks in one body (kamaki sends a few per POST) go through the same
+    pipelined writer as an object PUT: stored in parallel, touched once."""
+    names = blocks.write_blocks(hashing.iter_blocks(body_stream(request), blocks.block_size()),
+                                with_md5=False).hashes
     fmt = formats.listing_format(request)
     if fmt == "json":
         return HttpResponse(json.dumps(names), status=202, content_type="application/json")

@@ -97,12 +97,13 @@ def write_stream(stream: BinaryIO) -> StreamResult:
     return write_blocks(hashing.iter_blocks(stream, block_size()))
 
 
-def write_blocks(body: Iterable[bytes]) -> StreamResult:
+def write_blocks(body: Iterable[bytes], *, with_md5: bool = True) -> StreamResult:
     """Store a body given as full blocks (the last may be short); a bounded number of
-    blocks is in flight at once."""
+    blocks is in flight at once. Without with_md5 (raw block uploads: nobody reads an
+    ETag) no MD5 is computed and StreamResult.md5 is empty."""
     store = get_store()
     depth = max(1, settings.PITHOS_UPLOAD_BLOCKS_IN_FLIGHT)
-    md5 = hashlib.md5(usedforsecurity=False)
+    md5 = hashlib.md5(usedforsecurity=False) if with_md5 else None
     # One thread per request: MD5 updates must run in order.
     md5_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pithos-md5")
     digests: deque[Future] = deque()
@@ -127,7 +128,8 @@ def write_blocks(body: Iterable[bytes]) -> StreamResult:
     try:
         for block in body:
             size += len(block)
-            digests.append(md5_thread.submit(md5.update, block))
+            if md5 is not None:
+                digests.append(md5_thread.submit(md5.update, block))
             stores.append(_store_pool.submit(store.put_block, block))
             del block  # the futures hold it until stored and digested
             settle(depth - 1)
@@ -144,7 +146,7 @@ def write_blocks(body: Iterable[bytes]) -> StreamResult:
     touch(names_since_touch)
     if not hashes:
         hashes = [empty_block_name()]
-    return StreamResult(size, hashes, md5.hexdigest())
+    return StreamResult(size, hashes, md5.hexdigest() if md5 is not None else "")
 
 
 def read_block(name: str, length: int) -> bytes:

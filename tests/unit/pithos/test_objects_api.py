@@ -213,6 +213,19 @@ def test_hashmap_get_and_put_with_missing_blocks(alice, store):
     assert body(g) == new and g["ETag"] == hashlib.md5(new).hexdigest()
 
 
+def test_block_upload_of_several_blocks_answers_their_names_in_order(alice, store):
+    data = b"P" * BLOCK + b"Q" * BLOCK + b"P" * BLOCK + b"R" * 7
+    names = [hashing.block_hash_hex(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK)]
+    up = alice.call("POST", "c", query="update&format=json", data=data,
+                    content_type="application/octet-stream")
+    assert up.status_code == 202 and json.loads(up.content) == names
+    req = json.dumps({"bytes": len(data), "hashes": names})
+    r = alice.call("PUT", "c/multi", query="hashmap&format=json", data=req,
+                   content_type="application/json")
+    assert r.status_code == 201                  # every block is in the store
+    assert body(alice.call("GET", "c/multi")) == data
+
+
 @pytest.mark.parametrize("payload", [
     b"not json", b'{"bytes": 5}', b'{"bytes": 5, "hashes": ["zz"]}',
     json.dumps({"bytes": 5000, "hashes": ["a" * 64]}).encode(),
