@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from snf_deploy import images
+from snf_deploy import images, volumes
 from snf_deploy.commands import Command, manage, run_all
 from snf_deploy.state import SERVICES, Layout, Ports, read_json, write_json
 
@@ -150,7 +150,8 @@ def devcluster_argv(ctx: Context) -> list[str]:
 def devcluster_env(ctx: Context) -> dict[str, str]:
     # Through the environment, not argv: a password on a command line is public (ps).
     return {"SNF_DEVCLUSTER_USER": DEVCLUSTER_USER,
-            "SNF_DEVCLUSTER_PASSWORD": devcluster_password(ctx.layout)}
+            "SNF_DEVCLUSTER_PASSWORD": devcluster_password(ctx.layout),
+            **volumes.devcluster_archipelago_env(ctx)}
 
 
 def devcluster_probe(layout: Layout, ports: Ports) -> bool:
@@ -295,6 +296,9 @@ BOOTSTRAP: list[BootstrapStep] = [
     BootstrapStep("service definitions", service_definitions, keep_definitions, stage=0),
     BootstrapStep("service import", service_imports, keep_tokens, stage=1),
     BootstrapStep("demo user", demo_user, keep_demo, stage=1),
+    BootstrapStep("archipelago store", volumes.write_archipelago_conf, stage=0),
+    BootstrapStep("volume types and flavor", volumes.volume_bootstrap,
+                  volumes.keep_volume_bootstrap, stage=1),
     BootstrapStep("development cluster backend", devcluster_backend, register_devcluster,
                   phase="after"),
     BootstrapStep("system images owner", images.owner_commands, images.keep_owner,

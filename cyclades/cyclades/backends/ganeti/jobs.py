@@ -9,6 +9,7 @@ from django.conf import settings
 
 from cyclades.backends.allocator import ganeti_template
 from cyclades.vmapi.params import seal_osparams
+from cyclades.volume.archipelago import CLONE_TEMPLATES
 
 
 def instance_name(server_id: int) -> str:
@@ -43,6 +44,11 @@ def create_body(server: Any, *, password: str, nic_count: int) -> dict[str, Any]
     if template == "ext" and "_" in flavor.disk_template:
         disk["provider"] = flavor.disk_template.split("_", 1)[1]
     image = server.image or {}
+    if flavor.disk_template in CLONE_TEMPLATES and \
+            str(image.get("location", "")).startswith("pithosmap://"):
+        # A copy-on-write clone of the image's map: the provider copies no data and
+        # snf-image, seeing origin == img_id, skips the copy (as the boot Volume records).
+        disk["origin"] = image["location"]
     body: dict[str, Any] = {
         "name": instance_name(server.id),
         "disk_template": template,
