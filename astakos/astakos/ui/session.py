@@ -31,6 +31,11 @@ def log_in(request: HttpRequest, user: User, method: str) -> str:
 
 
 def log_out(request: HttpRequest) -> None:
+    """End the session and the token it showed (a copied cookie then opens nothing)."""
+    token = request.session.get(SESSION_TOKEN, "")
+    row = tokens.lookup(token) if token else None
+    if row is not None:
+        tokens.revoke(row)
     request.session.flush()
 
 

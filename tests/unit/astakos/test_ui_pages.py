@@ -109,6 +109,18 @@ def test_token_renew_revokes_the_old_token(browser, alice):
     assert new != old and tokens.lookup(old) is None and tokens.lookup(new) is not None
 
 
+def test_session_keeps_the_token_out_of_the_database_and_logout_revokes_it(browser, alice):
+    from django.contrib.sessions.models import Session
+
+    login(browser, "alice", "pw-alice")
+    page = browser.get("/ui/profile").content.decode()
+    token = re.search(r'id="api-token">([^<]+)<', page).group(1)
+    assert not Session.objects.exists()      # the session lives in the user's signed cookie
+    post(browser, "/ui/logout", {}, form_page="/ui/profile")
+    assert tokens.lookup(token) is None
+    assert browser.get("/ui/profile").status_code == 302   # logged out
+
+
 def test_failed_ui_logins_are_throttled(browser, alice, settings):
     settings.ASTAKOS_LOGIN_FAILURES_MAX = 3
     for _ in range(3):
