@@ -224,8 +224,10 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
         stats.headers = client.put_object(container, obj, b"", content_type=content_type,
                                           headers=headers)
         return stats
+    # The hashmap, not a HEAD: Pithos computes a hashmap-built object's MD5 (its ETag)
+    # on the first HEAD or GET, reading every block; the hashmap costs nothing.
     try:
-        remote: dict[str, str] | None = client.get_object_info(container, obj)
+        remote: dict[str, Any] | None = client.get_hashmap(container, obj)
     except ClientError as exc:
         if exc.status != 404:
             raise
@@ -252,10 +254,10 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
             hash_cache.put(path, block_size, algorithm, hashes, stamp)
         if remote is not None:
             # Same bytes already there: no new version, nothing sent.
-            if (skip_unchanged
-                    and remote.get("x-object-hash") == hashing.merkle_root_hex(hashes, algorithm)
-                    and int(remote.get("content-length", -1)) == size):
-                stats.headers = remote
+            if (skip_unchanged and int(remote.get("bytes", -1)) == size
+                    and list(remote.get("hashes") or []) == hashes):
+                stats.headers = {"x-object-hash": hashing.merkle_root_hex(hashes, algorithm),
+                                 "content-length": str(size)}
                 return stats
         first_index: dict[str, int] = {}
         for index, digest in enumerate(hashes):
@@ -337,8 +339,12 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
                 progress("download", length, size)
             return run
 
+        runs = _runs(wanted, BLOCKS_PER_GET)
+        # The first GET alone: Pithos may compute the object's MD5 on its first read,
+        # once, rather than in every parallel request.
+        first = [fetch(runs[0])] if runs else []
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for run in _bounded_map(pool, fetch, _runs(wanted, BLOCKS_PER_GET), workers):
+            for run in first + list(_bounded_map(pool, fetch, runs[1:], workers)):
                 for index in run:
                     stats.blocks_transferred += 1
                     stats.bytes_transferred += _block_span(index, size, block_size)[1]
