@@ -101,7 +101,8 @@ def item(request: HttpRequest, project_id: str, volume_id: str) -> HttpResponse:
 
 @volume_view(("POST",))
 def action(request: HttpRequest, project_id: str, volume_id: str) -> JsonResponse:
-    """Cinder volume actions: os-volume_upload_image (Archipelago volume -> image)."""
+    """Cinder volume actions: os-volume_upload_image (Archipelago volume -> image),
+    os-extend (grow; a Ganeti grow job when attached)."""
     from cyclades.volume import publish
 
     volume = volumes.volume_for(request.credentials, volume_id)
@@ -126,4 +127,9 @@ def action(request: HttpRequest, project_id: str, volume_id: str) -> JsonRespons
             "image_id": str(image.id), "image_name": image.name,
             "container_format": image.container_format, "disk_format": image.format,
             "visibility": image.visibility, "protected": image.protected}}, status=202)
+    if name == "os-extend":
+        from cyclades.volume import extend
+
+        extend.extend_volume(volume, data.get("new_size"))
+        return HttpResponse(status=202)
     raise BadRequest(f"Unsupported volume action {name}.")

@@ -16,10 +16,15 @@ from snf_common.ganeti_events import NetworkStatus, OpStatus, event_time_now
 
 OPCODES = {"create": "OP_INSTANCE_CREATE", "startup": "OP_INSTANCE_STARTUP",
            "shutdown": "OP_INSTANCE_SHUTDOWN", "reboot": "OP_INSTANCE_REBOOT",
-           "remove": "OP_INSTANCE_REMOVE", "modify": "OP_INSTANCE_SET_PARAMS"}
+           "remove": "OP_INSTANCE_REMOVE", "modify": "OP_INSTANCE_SET_PARAMS",
+           "grow_disk": "OP_INSTANCE_GROW_DISK"}
 NETWORK_OPCODES = {"network_add": "OP_NETWORK_ADD", "network_connect": "OP_NETWORK_CONNECT",
                    "network_disconnect": "OP_NETWORK_DISCONNECT",
                    "network_remove": "OP_NETWORK_REMOVE"}
+
+
+class _JobFailed(Exception):
+    """A job the fake cluster refuses while running it (Ganeti's OpPrereqError)."""
 
 
 @dataclass
@@ -74,11 +79,15 @@ class FakeCluster:
             error = self.failures.pop(job.kind, None)
             if error is None and job.kind != "create" and job.instance not in self.instances:
                 error = f"Instance '{job.instance}' not known"
+            if error is None:
+                try:
+                    self._apply(job)
+                except _JobFailed as exc:
+                    error = str(exc)
             if error:
                 job.status, job.result = "error", [["OpExecError", [error]]]
             else:
                 job.status = "success"
-                self._apply(job)
             if opcode:
                 extra: dict[str, Any] = {}
                 if job.status == "success" and job.kind in ("create", "startup", "modify"):
@@ -162,6 +171,12 @@ class FakeCluster:
             self.instances[job.instance]["beparams"].update(job.body.get("beparams", {}))
             self._modify_nics(self.instances[job.instance], job.body.get("nics", []))
             self._modify_disks(self.instances[job.instance], job.body.get("disks") or [])
+        elif job.kind == "grow_disk":
+            disks = self.instances[job.instance]["disks"]
+            index = int(job.body["disk"])
+            if index >= len(disks):
+                raise _JobFailed(f"Invalid disk index {index}")
+            disks[index]["size"] += int(job.body["amount"])
         elif job.kind == "add_tags":
             self.instances[job.instance]["tags"].extend(job.body["tags"])
         elif job.kind == "delete_tags":
@@ -274,6 +289,10 @@ class FakeRapiClient:
 
     def modify(self, name: str, body: dict[str, Any]) -> int:
         return self.cluster.submit("modify", name, body)
+
+    def grow_disk(self, name: str, index: int, amount_mib: int) -> int:
+        return self.cluster.submit("grow_disk", name, {"disk": int(index),
+                                                       "amount": int(amount_mib)})
 
     def add_tags(self, name: str, tags: list[str]) -> int:
         return self.cluster.submit("add_tags", name, {"tags": tags})

@@ -144,6 +144,13 @@ class RapiClient:
     def modify(self, name: str, body: dict[str, Any]) -> int:
         return self._job(self._call("PUT", f"/2/instances/{self._name(name)}/modify", body=body))
 
+    def grow_disk(self, name: str, index: int, amount_mib: int) -> int:
+        """Grow disk `index` by `amount_mib` MiB (OP_INSTANCE_GROW_DISK). A relative amount
+        works on every Ganeti version; `absolute` came later."""
+        return self._job(self._call("POST", f"/2/instances/{self._name(name)}/disk/"
+                                    f"{int(index)}/grow",
+                                    body={"amount": int(amount_mib), "wait_for_sync": False}))
+
     def add_tags(self, name: str, tags: list[str]) -> int:
         return self._job(self._call("PUT", f"/2/instances/{self._name(name)}/tags",
                                     params=[("tag", t) for t in tags]))

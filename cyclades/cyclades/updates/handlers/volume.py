@@ -24,6 +24,8 @@ from snf_common.ganeti_events import OpStatus
 
 log = logging.getLogger(__name__)
 
+GIB = quotas.GIB
+
 
 def _server_volumes(server: Server) -> list[Volume]:
     return list(Volume.objects.select_for_update(of=("self",)).select_related("volume_type")
@@ -72,6 +74,10 @@ def apply_final(server: Server, message: OpStatus) -> None:
                                          (volume.status == "attaching")):
                 continue   # a success that does not show this volume's change
             _finish_modify(volume, success, reason)
+    elif message.operation == "OP_INSTANCE_GROW_DISK":
+        for volume in volumes:
+            if volume.status == "extending" and volume.backend_job_id in (message.jobId, None):
+                _finish_grow(server, volume, success, reason)
     elif message.operation == "OP_INSTANCE_REMOVE" and success:
         for volume in volumes:
             _server_removed(volume)
@@ -90,6 +96,26 @@ def _finish_modify(volume: Volume, success: bool, reason: str) -> None:
              "succeeded" if success else "failed", volume.status)
 
 
+def _finish_grow(server: Server, volume: Volume, success: bool, reason: str) -> None:
+    """The grow job ended. `quota_held` is the size it grew to (volume/extend.py)."""
+    target = volume.quota_held // GIB
+    if success:
+        volume.size, volume.fault = max(volume.size, target), ""
+        for disk in server.disks or []:      # the server's view of its disks, in MiB
+            if disk.get("name") == volume.disk_name:
+                disk["size"] = max(int(disk.get("size") or 0), volume.size * 1024)
+    else:
+        held, volume.quota_held = volume.quota_held, volume.size * GIB
+        volume.fault = f"Extend failed: {reason}"[:2000]
+        if held > volume.quota_held:
+            transaction.on_commit(partial(_release, volume.owner, volume.project,
+                                          held - volume.quota_held, str(volume.uuid)))
+    volume.status, volume.backend_job_id = "in-use", None
+    volume.save()
+    log.info("volume %s: extend to %s GiB %s", volume.uuid, target,
+             "succeeded" if success else "failed")
+
+
 def _server_removed(volume: Volume) -> None:
     """Ganeti removed the instance and every disk it had."""
     if volume.boot or volume.delete_on_termination:
@@ -105,6 +131,7 @@ def _server_removed(volume: Volume) -> None:
     # (if any) is what remains of it, so it starts from there again.
     volume.status, volume.server, volume.index, volume.backend_disk_uuid = \
         "available", None, None, ""
+    volume.size = max(volume.size, volume.quota_held // GIB)   # an extend it was charged for
     volume.fault = "Its server was deleted with the disk attached; the disk was removed."
     volume.save()
 
