@@ -110,3 +110,20 @@ def _submit(volume_id: int, server_id: int, action_id: int, index: int, amount_m
         ServerAction.objects.filter(pk=action_id).update(job_id=job_id, status="submitted")
     log.info("volume %s: grow job %s on server %s (+%s MiB)", volume_id, job_id, server_id,
              amount_mib)
+
+
+def grow_to_record(volume: Volume, ganeti_mib: int) -> None:
+    """Reconciliation: Ganeti's disk is smaller than the volume (a grow that never ran):
+    grow it to the recorded size, already charged, through the same job and update path."""
+    with transaction.atomic():
+        server = volumes._lock_server(volume.server_id)
+        locked = volumes._lock(volume.id)
+        amount = locked.size * 1024 - ganeti_mib
+        if locked.status != "in-use" or locked.index is None or amount <= 0 or server.deleted:
+            return
+        locked.status, locked.backend_job_id = "extending", None
+        locked.save(update_fields=["status", "backend_job_id", "updated"])
+        entry = ServerAction.objects.create(server=server, action="EXTEND_VOLUME",
+                                            message=f"{locked.uuid} +{amount} MiB (reconcile)")
+        transaction.on_commit(partial(_submit, locked.id, server.id, entry.id, locked.index,
+                                      amount))

@@ -154,7 +154,9 @@ class FakeCluster:
                      "mac": n.get("mac") or f"aa:00:00:00:{len(self.instances):02x}:{i:02x}",
                      "mode": n.get("mode"), "link": n.get("link")}
                     for i, n in enumerate(body.get("nics", []))]
-            disks = [{"name": d.get("name"), "size": d["size"]} for d in body.get("disks", [])]
+            disks = [{"name": d.get("name"), "size": d["size"],
+                      "uuid": f"disk-uuid-{i}-{d.get('name')}"}
+                     for i, d in enumerate(body.get("disks", []))]
             self.instances[job.instance] = {
                 "name": job.instance, "admin_state": "up", "oper_state": True,
                 "status": "running", "beparams": dict(body.get("beparams", {})),
@@ -337,4 +339,6 @@ def _rapi_view(instance: dict[str, Any]) -> dict[str, Any]:
             "nic.names": [n["name"] for n in instance["nics"]],
             "nic.networks": [n["network"] for n in instance["nics"]],
             "disk.sizes": [d["size"] for d in instance["disks"]],
+            "disk.names": [d.get("name") for d in instance["disks"]],
+            "disk.uuids": [d.get("uuid") for d in instance["disks"]],
             "tags": list(instance["tags"])}
