@@ -139,7 +139,8 @@ def step_active(ctx: DemoContext) -> str:
     server = _compute(ctx).wait_server(ctx.server_id, {"ACTIVE", "ERROR"},
                                        timeout=BOOT_TIMEOUT_SECONDS, interval=0.5)
     if server["status"] != "ACTIVE":
-        raise DeployError(f"server {ctx.server_id} is {server['status']}")
+        fault = (server.get("fault") or {}).get("message") or "no fault message"
+        raise DeployError(f"server {ctx.server_id} is {server['status']}: {fault[:300]}")
     return f"server {ctx.server_id} ACTIVE after {time.monotonic() - started:.1f}s"
 
 

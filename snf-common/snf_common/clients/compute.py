@@ -92,7 +92,9 @@ class ComputeClient(HttpClient):
             if server.get("status") in wanted:
                 return server
             if server.get("status") in TERMINAL_ERROR_STATUSES - wanted:
-                raise ClientError(f"server {server_id} went to {server['status']}", status=409)
+                fault = (server.get("fault") or {}).get("message")
+                raise ClientError(f"server {server_id} went to {server['status']}"
+                                  + (f": {fault[:300]}" if fault else ""), status=409)
             if time.monotonic() >= deadline:
                 raise ClientError(f"server {server_id} still {server.get('status')} after "
                                   f"{timeout:.0f}s", status=408)
