@@ -10,12 +10,23 @@ is fsynced, renamed over the final name and the directory is fsynced: a
 reader sees either no file or the whole one, never a torn block or map.
 Several processes writing the same block at once is safe: each writes its
 own temporary file and the renames all install identical bytes.
+
+Many blocks at once (`put_blocks`, or a `BlockBatch` filled while an upload
+streams in) are made durable by group commit: every new block is written to
+its temporary file without waiting (writeback is started at once where Linux
+offers sync_file_range), and only at commit are the files fsynced (together,
+so the filesystem journal commits them in one go), renamed, and each touched
+directory fsynced once. The order per block is unchanged (data durable, then
+the rename, then the directory), so a crash never leaves a torn block under
+its name; a block already stored costs no write and no fsync.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, unquote
@@ -23,6 +34,28 @@ from urllib.parse import quote, unquote
 from archipelago.blockstore.base import BlockNotFound, BlockStore, BlockStoreError
 
 _TEMP_PREFIX = ".tmp-"
+_SYNC_FILE_RANGE_WRITE = 2  # start writeback of the dirty range, do not wait
+
+
+def _load_sync_file_range():
+    """libc's sync_file_range (Linux), or None: Python's os module does not offer it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.sync_file_range
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_sync_file_range = _load_sync_file_range()
+
+
+def _start_writeback(fd: int) -> None:
+    """Ask the kernel to start writing the file now (a later fsync then waits less)."""
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # advisory: errors ignored
 
 
 class FilesystemBlockStore(BlockStore):
@@ -64,21 +97,25 @@ class FilesystemBlockStore(BlockStore):
         finally:
             os.close(fd)
 
-    def _ensure_dir(self, path: str) -> None:
-        """Create `path` (and parents below the root) durably."""
+    def _ensure_dir(self, path: str, created_in: set[str] | None = None) -> None:
+        """Create `path` (and parents below the root) durably; with `created_in`, the
+        parents of new directories are collected there for the caller to fsync."""
         if os.path.isdir(path):
             return
         parent = os.path.dirname(path)
-        self._ensure_dir(parent)
+        self._ensure_dir(parent, created_in)
         try:
             os.mkdir(path)
         except FileExistsError:
             return
-        self._fsync_dir(parent)
+        if created_in is None:
+            self._fsync_dir(parent)
+        else:
+            created_in.add(parent)
 
-    def _write_atomically(self, path: str, data: bytes) -> None:
-        directory = os.path.dirname(path)
-        self._ensure_dir(directory)
+    def _write_temp(self, directory: str, data: bytes, *, sync: bool) -> str:
+        """Write `data` to a new hidden file in `directory`; its path. With `sync`
+        it is fsynced, else only its writeback is started."""
         temp = os.path.join(directory, f"{_TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}")
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -88,15 +125,25 @@ class FilesystemBlockStore(BlockStore):
                     written = os.write(fd, view)
                     view = view[written:]
                 if self.fsync:
-                    os.fsync(fd)
+                    if sync:
+                        os.fsync(fd)
+                    else:
+                        _start_writeback(fd)
             finally:
                 os.close(fd)
+        except OSError as exc:
+            _unlink_quietly(temp)
+            raise BlockStoreError(f"cannot write {temp}: {exc}") from exc
+        return temp
+
+    def _write_atomically(self, path: str, data: bytes) -> None:
+        directory = os.path.dirname(path)
+        self._ensure_dir(directory)
+        temp = self._write_temp(directory, data, sync=True)
+        try:
             os.rename(temp, path)
         except OSError as exc:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+            _unlink_quietly(temp)
             raise BlockStoreError(f"cannot write {path}: {exc}") from exc
         self._fsync_dir(directory)
 
@@ -119,11 +166,21 @@ class FilesystemBlockStore(BlockStore):
         return name
 
     def put_blocks(self, blocks: Sequence[bytes]) -> list[str]:
-        # hashlib and file I/O release the GIL: threads overlap hashing, writes and fsyncs.
-        if len(blocks) < 2 or self.io_threads == 1:
+        # hashlib and file I/O release the GIL: threads overlap hashing and writes;
+        # one group commit makes them all durable.
+        if len(blocks) < 2:
             return [self.put_block(b) for b in blocks]
-        with ThreadPoolExecutor(min(self.io_threads, len(blocks))) as pool:
-            return list(pool.map(self.put_block, blocks))
+        with self.batch() as batch:
+            if self.io_threads == 1:
+                return [batch.add(b) for b in blocks]
+            with ThreadPoolExecutor(min(self.io_threads, len(blocks))) as pool:
+                return list(pool.map(batch.add, blocks))
+
+    def batch(self) -> BlockBatch:
+        """A group of new blocks made durable together: add() them (from any
+        thread), then commit() (or leave the `with` block) before anything that
+        names them is recorded; until then they are not visible by name."""
+        return BlockBatch(self)
 
     def get_block(self, name: str) -> bytes:
         return self._read(self._block_path(name), name)
@@ -175,6 +232,102 @@ class FilesystemBlockStore(BlockStore):
         for entry in _sorted_listdir(self.maps_dir):
             if not entry.startswith("."):
                 yield unquote(entry)
+
+
+class BlockBatch:
+    """Blocks written now, made durable and visible together by commit()."""
+
+    def __init__(self, store: FilesystemBlockStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._pending: dict[str, str] = {}  # block path -> its temporary file
+        self._new_dirs_in: set[str] = set()  # parents of directories this batch created
+        self._closed = False
+
+    def add(self, data: bytes) -> str:
+        """Hash and write a block (no fsync yet); its name. Stored blocks cost nothing."""
+        store = self.store
+        name = store.block_name(data)
+        path = store._block_path(name)
+        with self._lock:
+            if self._closed:
+                raise BlockStoreError("block batch already committed")
+            if path in self._pending:
+                return name
+        if os.path.exists(path):
+            return name
+        directory = os.path.dirname(path)
+        created_in: set[str] = set()
+        store._ensure_dir(directory, created_in)
+        temp = store._write_temp(directory, bytes(data).rstrip(b"\x00"), sync=False)
+        with self._lock:
+            duplicate = self._closed or path in self._pending
+            if not duplicate:
+                self._pending[path] = temp
+                self._new_dirs_in |= created_in
+        if duplicate:  # another thread of this batch wrote the same block meanwhile
+            _unlink_quietly(temp)
+            if self._closed:
+                raise BlockStoreError("block batch already committed")
+        return name
+
+    def commit(self) -> None:
+        """fsync every new block, rename each into place, fsync each touched directory
+        once: when this returns, every block added is durable under its name."""
+        with self._lock:
+            self._closed = True
+            pending, self._pending = self._pending, {}
+            new_dirs_in, self._new_dirs_in = self._new_dirs_in, set()
+        if not pending:
+            return
+        store = self.store
+        try:
+            with ThreadPoolExecutor(min(store.io_threads, len(pending))) as pool:
+                if store.fsync:
+                    # Concurrent fsyncs share journal commits; the data is mostly
+                    # written back already (writeback started at add()).
+                    list(pool.map(_fsync_path, pending.values()))
+                for path, temp in pending.items():
+                    os.rename(temp, path)
+                directories = {os.path.dirname(p) for p in pending} | new_dirs_in
+                if store.fsync:
+                    list(pool.map(store._fsync_dir, sorted(directories)))
+        except OSError as exc:
+            for temp in pending.values():
+                _unlink_quietly(temp)
+            raise BlockStoreError(f"cannot commit blocks: {exc}") from exc
+
+    def abort(self) -> None:
+        """Drop the blocks not committed yet (their temporary files)."""
+        with self._lock:
+            self._closed = True
+            pending, self._pending = self._pending, {}
+        for temp in pending.values():
+            _unlink_quietly(temp)
+
+    def __enter__(self) -> BlockBatch:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _sorted_listdir(path: str) -> list[str]:
