@@ -83,7 +83,7 @@ def test_commit_order_is_fsync_rename_then_directories_once(tmp_path, monkeypatc
     monkeypatch.setattr(os, "rename", record_rename)
     blocks = [os.urandom(1000) for _ in range(6)]
     names = store.put_blocks(blocks)
-    assert all(store.get_block(n) == b for n, b in zip(names, blocks))
+    assert all(store.get_block(n) == b for n, b in zip(names, blocks, strict=True))
     renamed = [p for kind, p in events if kind == "rename"]
     assert len(renamed) == 6
     for temp in renamed:
