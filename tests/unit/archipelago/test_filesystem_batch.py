@@ -134,3 +134,32 @@ def test_writeback_hint_is_optional(tmp_path, monkeypatch):
     store = FilesystemBlockStore(str(tmp_path))
     names = store.put_blocks([b"one", b"two"])
     assert [store.get_block(n) for n in names] == [b"one", b"two"]
+
+
+@pytest.mark.parametrize("size", [64 * 1024, 300 * 1024 + 7, 4 * 1024 * 1024])
+def test_direct_io_blocks_read_back_whole(tmp_path, size):
+    store = FilesystemBlockStore(str(tmp_path))
+    data = os.urandom(size - 1) + b"\x01"
+    single = store.put_block(data)
+    names = store.put_blocks([os.urandom(size), data + b"\x00" * 5])
+    assert names[1] == single
+    assert store.get_block(single) == data
+    path = tmp_path / "blocks" / single[:2] / single[2:4] / single
+    assert path.stat().st_size == size  # the alignment padding is cut off again
+    assert temps(tmp_path) == []
+
+
+def test_filesystem_without_o_direct_falls_back(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def refuse_direct(path, flags, *args):
+        if flags & os.O_DIRECT:
+            raise OSError(22, "Invalid argument")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refuse_direct)
+    store = FilesystemBlockStore(str(tmp_path))
+    data = os.urandom(200 * 1024)
+    names = store.put_blocks([data, data[::-1]])
+    assert store.direct_io is False
+    assert [store.get_block(n) for n in names] == [data, data[::-1]]
