@@ -104,6 +104,7 @@ def main() -> int:
                        workers=2) as stack:
         pids = [stack["cyclades_proc"].pid, stack["dispatcher"].pid]
         cpu_before = cpu_seconds(pids)
+        dispatcher_before = cpu_seconds(pids[1:])
         started = time.monotonic()
         with ThreadPoolExecutor(args.concurrency) as pool:
             responses = list(pool.map(lambda i: create(stack, name=f"b{i}"),
@@ -114,6 +115,7 @@ def main() -> int:
         status = wait_all_active(stack, ids, args.timeout)
         all_active_seconds = time.monotonic() - started
         cpu_used = cpu_seconds(pids) - cpu_before
+        dispatcher_used = cpu_seconds(pids[1:]) - dispatcher_before
         active = sum(1 for s in status.values() if s == "ACTIVE")
         print(f"creates: {args.servers} requested with {args.concurrency} in flight; "
               f"202: {codes.count(202)}, other: {len(codes) - codes.count(202)}")
@@ -122,7 +124,8 @@ def main() -> int:
         print(f"  {active} ACTIVE, {len(ids) - active} not, after {all_active_seconds:.1f} s "
               f"({active / all_active_seconds:.2f} servers/s end to end)")
         print(f"  Cyclades CPU (gunicorn + dispatcher): {cpu_used:.1f} s, "
-              f"{1000 * cpu_used / max(1, len(ids)):.0f} ms per server")
+              f"{1000 * cpu_used / max(1, len(ids)):.0f} ms per server "
+              f"(dispatcher {1000 * dispatcher_used / max(1, len(ids)):.0f} ms)")
 
         owner = stack["demo"]["user_id"]
         total = manage("cyclades", stack["env"], "shell", "-c", PAD_SCRIPT.format(

@@ -11,6 +11,7 @@ next dispatcher message or by reconciliation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.db import transaction
 
@@ -67,11 +68,14 @@ def decide(server: Server, action: str, *, accept: bool) -> Commission | None:
     return commission
 
 
-def resolve(server_id: int | None = None) -> int:
-    """Send decided, unresolved serials to Astakos; returns how many were resolved."""
+def resolve(server_id: int | None = None, *, server_ids: Iterable[int] | None = None) -> int:
+    """Send decided, unresolved serials to Astakos (of one server, of `server_ids`, or of
+    all); one call resolves them all. Returns how many were resolved."""
     query = Commission.objects.filter(resolved=False).exclude(decision="")
     if server_id is not None:
         query = query.filter(server_id=server_id)
+    if server_ids is not None:
+        query = query.filter(server_id__in=list(server_ids))
     rows = list(query.values_list("serial", "decision"))
     if not rows:
         return 0

@@ -12,14 +12,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
 
+from cyclades.backends.ganeti import jobs
 from cyclades.compute import commissions
+from cyclades.compute.models import Server
 from cyclades.updates.handlers import instance
 from cyclades.updates.models import DeadLetter
-from snf_common.ganeti_events import BadMessage, BuildProgress, NetworkStatus, OpStatus, from_json
+from snf_common.ganeti_events import (
+    FINAL_STATUSES,
+    BadMessage,
+    BuildProgress,
+    NetworkStatus,
+    OpStatus,
+    from_json,
+)
 from snf_common.queue.base import Delivery, QueueError, QueueTransport
 
 log = logging.getLogger(__name__)
@@ -27,6 +37,7 @@ log = logging.getLogger(__name__)
 BINDINGS = ["ganeti.#.event.*"]
 MAX_ATTEMPTS = 5
 RESOLVE_EVERY_SECONDS = 30.0
+BATCH_MAX = 64   # messages taken at once: one commission round trip, one state read
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 10.0
 
@@ -37,10 +48,12 @@ def dead_letter(delivery: Delivery, reason: str) -> None:
     log.warning("dead letter %s (%s): %s", delivery.message_id, delivery.routing_key, reason)
 
 
-def apply(message: OpStatus | NetworkStatus | BuildProgress) -> int | None:
-    """Run the handler for one parsed message; returns the server it touched."""
+def apply(message: OpStatus | NetworkStatus | BuildProgress,
+          states: dict[int, tuple] | None = None) -> int | None:
+    """Run the handler for one parsed message; returns the server it touched (and, for an
+    op-status, leaves the server's committed backend fields in `states`)."""
     if isinstance(message, OpStatus):
-        return instance.process_op_status(message)
+        return instance.process_op_status(message, states)
     if isinstance(message, BuildProgress):
         return instance.process_build_progress(message)
     if isinstance(message, NetworkStatus):
@@ -50,6 +63,47 @@ def apply(message: OpStatus | NetworkStatus | BuildProgress) -> int | None:
         return None
     log.info("ignoring %s message", message.type)
     return None
+
+
+def _server_of(message: Any) -> int | None:
+    return jobs.server_id_of(message.instance) if isinstance(message, OpStatus) else None
+
+
+def _superseded(parsed: list[tuple[Delivery, Any]]) -> dict[int, int]:
+    """{index: index of the later message that makes it redundant}.
+
+    A queued/waiting/running op-status without NICs or disks sets only the server's
+    backend_* fields; a later op-status of the same instance with a newer event_time
+    overwrites every one of them, so applying just the later one ends the same.
+    """
+    result: dict[int, int] = {}
+    latest: dict[str, tuple[int, list[int]]] = {}   # instance -> (index, event_time)
+    for index in range(len(parsed) - 1, -1, -1):
+        message = parsed[index][1]
+        if not isinstance(message, OpStatus):
+            continue
+        later = latest.get(message.instance)
+        if later is not None and message.status not in FINAL_STATUSES \
+                and message.instance_nics is None and message.instance_disks is None \
+                and list(message.event_time) < list(later[1]):
+            result[index] = result.get(later[0], later[0])
+            continue
+        if later is None or list(message.event_time) > list(later[1]):
+            latest[message.instance] = (index, message.event_time)
+    return result
+
+
+def _backend_states(messages: list[Any]) -> dict[int, tuple]:
+    """The backend fields of the servers of the batch's final statuses, in one query (see
+    already_applied). Other statuses need no look: their handler is one conditional
+    UPDATE that already skips what is not newer."""
+    ids = {_server_of(m) for m in messages
+           if isinstance(m, OpStatus) and m.status in FINAL_STATUSES}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = Server.objects.filter(pk__in=ids).values_list("pk", *instance.BACKEND_STATE_FIELDS)
+    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 class Dispatcher:
@@ -104,15 +158,69 @@ class Dispatcher:
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
     def handle(self, delivery: Delivery) -> None:
+        self.handle_batch([delivery])
+
+    def take_more(self, limit: int) -> list[Delivery]:
+        """Whatever else is waiting now (up to `limit`), without blocking. A queue error
+        ends the batch early; the next get() meets it again and reconnects."""
+        taken: list[Delivery] = []
+        while len(taken) < limit:
+            try:
+                delivery = self.transport.get(self.queue, timeout=0)
+            except Exception as exc:  # noqa: BLE001 - see run()
+                log.warning("queue get failed mid-batch (%s); handling what was taken", exc)
+                break
+            if delivery is None:
+                break
+            taken.append(delivery)
+        return taken
+
+    def handle_batch(self, deliveries: list[Delivery]) -> None:
+        """Apply several messages, each in its own transaction, in delivery order; then
+        resolve the commissions they decided (one Astakos call) and settle them.
+
+        Every message is acknowledged only after its transaction (or the one that made
+        it redundant) committed. Shortcuts that open no transaction at all:
+        - a queued/waiting/running status of an instance followed in the same batch by
+          a newer status of that instance (which overwrites all it would set), and
+        - a message that would change nothing (not newer than the server's last applied
+          event, or a repeat of a final status already applied), judged on the server's
+          backend fields read once for the whole batch.
+        """
         close_old_connections()
+        parsed: list[tuple[Delivery, Any]] = []
+        for delivery in deliveries:
+            try:
+                parsed.append((delivery, from_json(delivery.body)))
+            except BadMessage as exc:
+                dead_letter(delivery, str(exc))
+                self._settle(delivery)
+        superseded = _superseded(parsed)
+        states = _backend_states([m for i, (_, m) in enumerate(parsed) if i not in superseded])
+        outcome: dict[int, str] = {}   # index -> "ack" | "requeue"
+        touched: set[int] = set()
+        for index, (delivery, message) in enumerate(parsed):
+            if index in superseded:
+                continue
+            server_id = _server_of(message)
+            if server_id is not None and server_id in states and \
+                    instance.already_applied(message, states[server_id]):
+                outcome[index] = "ack"
+                touched.add(server_id)
+                continue
+            outcome[index] = self._apply_one(delivery, message, touched, states)
+        if touched:
+            commissions.resolve(server_ids=touched)
+        if settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS:   # crash tests aim here
+            time.sleep(settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS)
+        for index, (delivery, _message) in enumerate(parsed):
+            decided = outcome.get(superseded.get(index, index), "ack")
+            self._settle(delivery, ack=decided == "ack")
+
+    def _apply_one(self, delivery: Delivery, message: Any, touched: set[int],
+                   states: dict[int, tuple]) -> str:
         try:
-            message = from_json(delivery.body)
-        except BadMessage as exc:
-            dead_letter(delivery, str(exc))
-            self._settle(delivery)
-            return
-        try:
-            server_id = apply(message)
+            server_id = apply(message, states)
         except Exception as exc:  # a handler bug or a DB outage: retry, then give up
             attempts = self.failures.get(delivery.message_id, 0) + 1
             self.failures[delivery.message_id] = attempts
@@ -120,17 +228,13 @@ class Dispatcher:
             if attempts >= MAX_ATTEMPTS:
                 self.failures.pop(delivery.message_id, None)
                 dead_letter(delivery, f"handler failed {attempts} times: {exc}")
-                self._settle(delivery)
-            else:
-                time.sleep(min(2.0, 0.1 * 2 ** attempts))
-                self._settle(delivery, ack=False)
-            return
+                return "ack"
+            time.sleep(min(2.0, 0.1 * 2 ** attempts))
+            return "requeue"
         self.failures.pop(delivery.message_id, None)
         if server_id is not None:
-            commissions.resolve(server_id)
-        if settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS:   # crash tests aim here
-            time.sleep(settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS)
-        self._settle(delivery)
+            touched.add(server_id)
+        return "ack"
 
     def idle(self) -> None:
         now = time.monotonic()
@@ -161,6 +265,7 @@ class Dispatcher:
                 if drain:
                     break
                 continue
-            self.handle(delivery)
-            handled += 1
+            batch = [delivery] + self.take_more(BATCH_MAX - 1)
+            self.handle_batch(batch)
+            handled += len(batch)
         return handled

@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cyclades import quotas
@@ -43,18 +44,78 @@ def _locked_server(instance: str) -> Server | None:
     return server
 
 
-def process_op_status(message: OpStatus) -> int | None:
-    """Apply one op-status message; returns the id of the server it concerned, if any."""
+BACKEND_STATE_FIELDS = ("backend_time", "backend_job_id", "backend_opcode",
+                        "backend_job_status")
+
+
+def already_applied(message: OpStatus, state: tuple) -> bool:
+    """Would `message` change nothing for a server whose BACKEND_STATE_FIELDS are `state`?
+
+    True for an event not newer than the last one applied (a redelivery, or one
+    overtaken), and for a repeat of the final status already applied for the same
+    job (the post hook and eventd both report a success). A message that lists NICs
+    or disks is never judged here: it may teach names and uuids even when old.
+    """
+    if message.instance_nics is not None or message.instance_disks is not None:
+        return False
+    backend_time, job_id, opcode, job_status = state
+    if backend_time is None:
+        return False
+    if event_datetime(message.event_time) <= backend_time:
+        return True
+    return (message.status in FINAL_STATUSES and bool(message.jobId)
+            and (job_id, opcode, job_status) == (message.jobId, message.operation,
+                                                 message.status))
+
+
+def _record_transition(server_id: int, message: OpStatus) -> bool:
+    """A queued/waiting/running status only moves the backend_* fields: one conditional
+    UPDATE (atomic on its own) instead of a locked read-modify-write. False when the
+    server needs the full path (unknown, deleted, or the event is not newer)."""
+    event_at = event_datetime(message.event_time)
+    return bool(Server.objects.filter(
+        Q(backend_time__isnull=True) | Q(backend_time__lt=event_at),
+        pk=server_id, deleted=False).exclude(operstate="DESTROYED").update(
+            backend_time=event_at, backend_job_id=message.jobId,
+            backend_opcode=message.operation, backend_job_status=message.status,
+            backend_log_msg=(message.logmsg or "")[:4000], updated=timezone.now()))
+
+
+def process_op_status(message: OpStatus, states: dict[int, tuple] | None = None) -> int | None:
+    """Apply one op-status message; returns the id of the server it concerned, if any.
+
+    `states`, when given, receives the server's BACKEND_STATE_FIELDS as committed (the
+    dispatcher judges later messages of its batch on them, see already_applied)."""
+    if message.status not in FINAL_STATUSES and message.instance_nics is None \
+            and message.instance_disks is None:
+        server_id = jobs.server_id_of(message.instance)
+        if server_id is not None and _record_transition(server_id, message):
+            if states is not None:
+                states.pop(server_id, None)
+            return server_id
+    server_id, state = _apply_op_status(message)
+    if states is not None and server_id is not None:
+        states[server_id] = state
+    return server_id
+
+
+def _backend_state(server: Server) -> tuple:
+    return tuple(getattr(server, f) for f in BACKEND_STATE_FIELDS)
+
+
+def _apply_op_status(message: OpStatus) -> tuple[int | None, tuple | None]:
+    """The locked read-modify-write; returns the server id and its committed backend state."""
     with transaction.atomic():
         server = _locked_server(message.instance)
         if server is None:
-            return None
+            return None, None
         event_at = event_datetime(message.event_time)
         volume_updates.record_disks(server, message)   # names -> uuids: safe even when old
-        if server.backend_time is not None and event_at <= server.backend_time:
-            log.info("server %s: ignoring old event job %s %s %s", server.id, message.jobId,
-                     message.operation, message.status)
-            return server.id
+        if already_applied(message, _backend_state(server)) \
+                or (server.backend_time is not None and event_at <= server.backend_time):
+            log.info("server %s: ignoring old or repeated event job %s %s %s", server.id,
+                     message.jobId, message.operation, message.status)
+            return server.id, _backend_state(server)
         server.backend_time = event_at
         server.backend_job_id = message.jobId
         server.backend_opcode = message.operation
@@ -70,7 +131,7 @@ def process_op_status(message: OpStatus) -> int | None:
             volume_updates.apply_final(server, message)
         server.save()
         network_updates.apply_server_update(server, message)   # ports follow the NICs
-    return server.id
+    return server.id, _backend_state(server)
 
 
 def _apply_final(server: Server, message: OpStatus) -> None:
