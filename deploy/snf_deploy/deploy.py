@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from snf_deploy import conf, preflight, supervise
+from snf_deploy import conf, preflight, supervise, volumes
 from snf_deploy.clouds_yaml import write_client_configs
 from snf_deploy.health import healthy, wait_healthy
 from snf_deploy.processes import PROCESSES, Context, ProcessSpec, run_bootstrap
@@ -100,6 +100,8 @@ def down(state_dir: Path, *, timeout: float = 10.0,
     stopped = supervise.stop_all(layout, list(reversed(known_names(layout))), timeout=timeout)
     for name, pid in stopped.items():
         say(f"stopped {name} (pid {pid})")
+    for volume in volumes.stop_nbd_servers(layout):
+        say(f"stopped the NBD server of {volume}")
     if not stopped:
         say("nothing was running")
     return list(stopped.values())

@@ -71,7 +71,10 @@ def nbd_export(cloud, volume_id: str):
     disk_uuid = json.loads(manage(cloud, "volume-show", volume_id, "-o", "json"))[
         "backend_disk_uuid"]
     assert disk_uuid, "the attach job's message gave no disk uuid"
-    run_dir = str(cloud.state_dir / "devcluster" / "archipelago")
+    from snf_deploy.state import Layout
+    from snf_deploy.volumes import nbd_run_dir
+
+    run_dir = str(nbd_run_dir(Layout(cloud.state_dir)))
     for state in Path(run_dir, "nbd").glob("*.json"):
         name = json.loads(state.read_text())["volume"]
         if name.startswith(f"{disk_uuid}.ext.disk"):

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -50,7 +51,9 @@ def test_devcluster_provider_gets_store_run_dir_and_userspace_nbd(ctx):
     env = processes.devcluster_env(ctx)
     assert json.loads(env["SNF_ARCHIPELAGO_BLOCKSTORE"])["OPTIONS"]["path"] == \
         str(ctx.layout.root / "blocks")
-    assert env["SNF_ARCHIPELAGO_RUN_DIR"].startswith(str(ctx.layout.root))
+    assert env["SNF_ARCHIPELAGO_RUN_DIR"] == str(volumes.nbd_run_dir(ctx.layout))
+    short = volumes.nbd_run_dir(Layout(Path("/srv/synnefo")))
+    assert short == Path("/srv/synnefo/devcluster/archipelago")   # under the state dir
     assert env["SNF_ARCHIPELAGO_NBD_MODE"] == "userspace"
     assert env["SNF_DEVCLUSTER_PASSWORD"]     # still there
 
@@ -69,3 +72,41 @@ def test_volume_bootstrap_runs_after_migrations_and_skips_flavor_without_devclus
     step.collect(ctx, [json.dumps([{"kind": "flavor", "name": "f", "created": True},
                                    {"kind": "volume-type", "name": "t", "created": False}])])
     assert said == ["created the flavor 'f'"]
+    assert step.commands(ctx) == []               # once per database
+    ctx.settings = {"cyclades": {"CYCLADES_DATABASE_URL": "postgresql://db/cyclades"}}
+    assert len(step.commands(ctx)) == 1           # another database: again
+    ctx.devcluster = True
+    assert "--no-flavor" not in step.commands(ctx)[0].argv
+
+
+def test_down_stops_the_nbd_servers_attach_left(ctx):
+    """A userspace NBD server as the provider's attach starts it (own session)."""
+    import shutil
+    import subprocess
+    import time
+
+    from archipelago.extprovider import attach
+
+    run_dir = volumes.nbd_run_dir(ctx.layout)     # pytest's tmp path is long: a /tmp one
+    store = ctx.layout.root / "blocks"
+    from archipelago import mapper
+    from archipelago.blockstore import open_blockstore
+    from archipelago.blockstore.config import parse_blockstore_spec
+
+    with open_blockstore(parse_blockstore_spec(str(store))) as opened:
+        mapper.create(opened, "u1.ext.disk0", 1 << 22)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = attach.attach(str(store), str(run_dir), "u1.ext.disk0", "userspace")
+    try:
+        assert attach.current(str(run_dir), "u1.ext.disk0") is not None
+        assert volumes.stop_nbd_servers(ctx.layout) == ["u1.ext.disk0"]
+        assert attach.current(str(run_dir), "u1.ext.disk0") is None
+        deadline = time.monotonic() + 10
+        while subprocess.run(["kill", "-0", str(state.pid)], capture_output=True).returncode == 0:
+            assert time.monotonic() < deadline, "the NBD server still runs"
+            time.sleep(0.1)
+        assert volumes.stop_nbd_servers(ctx.layout) == []
+    finally:
+        attach.detach(str(run_dir), "u1.ext.disk0")
+        shutil.rmtree(run_dir, ignore_errors=True)
+    assert len(str(run_dir)) < len(str(ctx.layout.root))
