@@ -366,12 +366,29 @@ def test_network_volume_and_snapshot_commands(cloud, kamaki):
     row = next(r for r in table_rows(kamaki("volume", "list").stdout) if r[0] == volume["id"])
     assert row[1:4] == [f"vol-{suffix}", "available", "1"]
     snapshots = js("snapshot", "list")
-    # snf-deploy's volumes are file-backed: Cyclades refuses their snapshots with a clear 400.
+    # The default type is file-backed: Cyclades refuses its snapshots with a clear 400.
     refused = kamaki("snapshot", "create", volume["id"], "--name", f"snap-{suffix}", code=2)
     assert "Archipelago" in refused.stderr and refused.stderr.startswith("Error: ")
     assert js("snapshot", "list") == snapshots
-    kamaki("volume", "delete", volume["id"])
+    # An Archipelago volume (snf-deploy's quickstart block store) is snapshotted.
+    assert "ext_archipelago" in [t["name"] for t in types]
+    archip = js("volume", "create", "--size", "1", "--name", f"avol-{suffix}",
+                "--volume-type", "ext_archipelago")
     deadline = time.monotonic() + 60
-    while volume["id"] in [v["id"] for v in js("volume", "list")]:
-        assert time.monotonic() < deadline, "volume never went away"
+    while js("volume", "info", archip["id"])["status"] != "available":
+        assert time.monotonic() < deadline, "volume never became available"
+        time.sleep(0.3)
+    snapshot = js("snapshot", "create", archip["id"], "--name", f"snap-{suffix}")
+    assert snapshot["volume_id"] == archip["id"] and snapshot["size"] == 1
+    assert js("snapshot", "info", snapshot["id"])["name"] == f"snap-{suffix}"
+    row = next(r for r in table_rows(kamaki("snapshot", "list").stdout)
+               if r[0] == snapshot["id"])
+    assert row[1:] == [f"snap-{suffix}", "available", "1", archip["id"]]
+    kamaki("snapshot", "delete", snapshot["id"])
+    assert snapshot["id"] not in [x["id"] for x in js("snapshot", "list")]
+    for gone in (volume, archip):
+        kamaki("volume", "delete", gone["id"])
+    deadline = time.monotonic() + 60
+    while {volume["id"], archip["id"]} & {v["id"] for v in js("volume", "list")}:
+        assert time.monotonic() < deadline, "volumes never went away"
         time.sleep(0.3)
