@@ -50,8 +50,12 @@ def reject_now(serial: int | None) -> None:
         log.warning("commission %s: reject failed (%s); left for reconciliation", serial, exc)
 
 
-def decide(server: Server, action: str, *, accept: bool) -> Commission | None:
-    """Decide the server's undecided commission for `action` (inside the caller's transaction)."""
+def decide(server: Server, action: str, *, accept: bool,
+           save_server: bool = True) -> Commission | None:
+    """Decide the server's undecided commission for `action` (inside the caller's transaction).
+
+    An accepted one adds to `server.quota_held`, saved at once unless the caller saves
+    the whole server afterwards anyway (save_server=False)."""
     commission = (Commission.objects.select_for_update()
                   .filter(server=server, action=action, decision="", resolved=False)
                   .order_by("serial").first())
@@ -64,7 +68,8 @@ def decide(server: Server, action: str, *, accept: bool) -> Commission | None:
         for resource, quantity in commission.provisions.items():
             held[resource] = held.get(resource, 0) + quantity
         server.quota_held = {k: v for k, v in held.items() if v}
-        server.save(update_fields=["quota_held"])
+        if save_server:
+            server.save(update_fields=["quota_held"])
     return commission
 
 

@@ -162,7 +162,9 @@ def _apply_final(server: Server, message: OpStatus) -> None:
         server.task, server.task_job_id = "", None
         server.resize_flavor_id, server.reboot_type = None, ""
     _log_action(server, message, task, success)
-    decided = commissions.decide(server, task, accept=success) if task else None
+    # The caller saves the whole server right after.
+    decided = commissions.decide(server, task, accept=success, save_server=False) \
+        if task else None
     if decided is None and success and before != server.operstate:
         _charge_unrequested(server, before)
     log.info("server %s: job %s %s %s -> operstate %s", server.id, message.jobId, opcode,
@@ -208,7 +210,10 @@ def _result_text(result: object) -> str:
 
 
 def _sync_nics(server: Server, nics: list[dict]) -> None:
-    """Make ServerNic rows match Ganeti's list (matched by NIC name)."""
+    """Make ServerNic rows match Ganeti's list (matched by NIC name).
+
+    Rows that already match are not written; usually (a create's hook) that leaves one
+    read and one write per NIC."""
     from django.conf import settings
 
     existing = {n.name: n for n in ServerNic.objects.filter(server=server)}
@@ -220,6 +225,7 @@ def _sync_nics(server: Server, nics: list[dict]) -> None:
         if row is None:
             row = ServerNic(server=server, name=name,
                             network_id=nic.get("network") or settings.CYCLADES_DEFAULT_NETWORK)
+        before = (row.pk, row.index, row.mac, row.ipv4, row.ipv6, row.state)
         row.index = index
         row.mac = nic.get("mac") or ""
         ip = nic.get("ip") or ""
@@ -227,10 +233,17 @@ def _sync_nics(server: Server, nics: list[dict]) -> None:
         row.ipv6 = ip if ":" in ip else row.ipv6
         row.state = "ACTIVE"
         # Indexes may shift; clear clashes first so the unique (server, index) holds.
-        ServerNic.objects.filter(server=server, index=index).exclude(name=name) \
-            .update(index=10_000 + index)
-        row.save()
-    ServerNic.objects.filter(server=server).exclude(name__in=seen).delete()
+        clashing = [n for n in existing.values() if n.index == index and n.name != name]
+        if clashing:
+            ServerNic.objects.filter(pk__in=[n.pk for n in clashing]) \
+                .update(index=10_000 + index)
+            for other in clashing:
+                other.index = 10_000 + index
+        if (row.pk, row.index, row.mac, row.ipv4, row.ipv6, row.state) != before:
+            row.save()
+    gone = [n.pk for n in existing.values() if n.name not in seen]
+    if gone:
+        ServerNic.objects.filter(pk__in=gone).delete()
 
 
 def process_build_progress(message: BuildProgress) -> int | None:
