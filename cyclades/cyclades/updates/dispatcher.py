@@ -69,6 +69,13 @@ def _server_of(message: Any) -> int | None:
     return jobs.server_id_of(message.instance) if isinstance(message, OpStatus) else None
 
 
+def _decides(message: Any) -> bool:
+    """Only a final status decides commissions; resolving after anything else would be a
+    query for nothing (leftovers of a crash are resolved when that final status is
+    redelivered, at start, and while idle)."""
+    return isinstance(message, OpStatus) and message.status in FINAL_STATUSES
+
+
 def _superseded(parsed: list[tuple[Delivery, Any]]) -> dict[int, int]:
     """{index: index of the later message that makes it redundant}.
 
@@ -232,7 +239,7 @@ class Dispatcher:
             time.sleep(min(2.0, 0.1 * 2 ** attempts))
             return "requeue"
         self.failures.pop(delivery.message_id, None)
-        if server_id is not None:
+        if server_id is not None and _decides(message):
             touched.add(server_id)
         return "ack"
 
