@@ -90,7 +90,8 @@ def new_kamaki(cloud, tmp_path):
     def run(*args: str) -> str:
         proc = subprocess.run([str(Path(sys.executable).with_name("kamaki")), *args],
                               capture_output=True, text=True, timeout=120,
-                              env={**cloud.env, "KAMAKI_CONFIG": str(config)})
+                              env={**cloud.env, "KAMAKI_CONFIG": str(config),
+                                   "KAMAKI_HASH_CACHE": str(tmp_path / "hashes")})
         assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
         return proc.stdout
 

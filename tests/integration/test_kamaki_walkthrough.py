@@ -36,7 +36,9 @@ UUID_LEN = 36
 def kamaki(cloud, tmp_path):
     config = tmp_path / "kamakirc"
     shutil.copy(cloud.state_dir / "kamakirc", config)
-    env = {**cloud.env, "KAMAKI_CONFIG": str(config)}
+    # The local hash cache in the test's directory, not in the user's home.
+    env = {**cloud.env, "KAMAKI_CONFIG": str(config),
+           "KAMAKI_HASH_CACHE": str(tmp_path / "hashes")}
 
     def run(*args: str, code: int = 0) -> subprocess.CompletedProcess:
         proc = subprocess.run([KAMAKI, *args], capture_output=True, text=True, env=env,
@@ -221,7 +223,8 @@ def test_sync_of_a_200_mib_file_moves_only_changed_blocks(cloud, kamaki, tmp_pat
     part = tmp_path / "part.bin"
     proc = subprocess.Popen([KAMAKI, "file", "download", "--threads", "1",
                              f"{container}/big.bin", str(part)],
-                            env={**cloud.env, "KAMAKI_CONFIG": str(tmp_path / "kamakirc")},
+                            env={**cloud.env, "KAMAKI_CONFIG": str(tmp_path / "kamakirc"),
+                                 "KAMAKI_HASH_CACHE": str(tmp_path / "hashes")},
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
