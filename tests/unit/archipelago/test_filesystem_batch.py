@@ -163,3 +163,10 @@ def test_filesystem_without_o_direct_falls_back(tmp_path, monkeypatch):
     names = store.put_blocks([data, data[::-1]])
     assert store.direct_io is False
     assert [store.get_block(n) for n in names] == [data, data[::-1]]
+
+
+def test_prefetch_is_a_hint_that_ignores_unknown_names(tmp_path):
+    store = FilesystemBlockStore(str(tmp_path))
+    name = store.put_block(os.urandom(100 * 1024))
+    store.prefetch([name, block_hash_hex(b"absent"), "not-a-name"])
+    assert store.has_blocks([name]) == {name}
