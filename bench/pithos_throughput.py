@@ -14,7 +14,13 @@ object servers on loopback, replica count 1, no auth middleware, fsync as shippe
 so both figures come from the same run:
 
     python3 -m venv /tmp/swiftvenv && /tmp/swiftvenv/bin/pip install swift
-    .venv/bin/python bench/pithos_throughput.py --size-mib 256 --swift-python /tmp/swiftvenv/bin/python
+    .venv/bin/python bench/pithos_throughput.py --size-mib 256 --rounds 5 \
+        --swift-python /tmp/swiftvenv/bin/python
+
+Pithos runs under gunicorn as snf-deploy starts it (gthread, 2 workers x 4 threads;
+--gunicorn-args to change). With --rounds N, each round writes a fresh random file
+and runs Pithos then Swift on it (so both see the same machine load), and the
+figures printed are medians over the rounds, each round's PUT rates listed too.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import hashlib
 import json
 import os
 import pwd
+import shlex
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -234,68 +242,104 @@ def run(url: str, token: str, data_path: Path, tmp: Path, *, pithos: bool = True
             "client_hash_seconds": hash_s}
 
 
+def write_random(path: Path, size_mib: int) -> None:
+    with open(path, "wb") as f:
+        for _ in range(size_mib):
+            f.write(os.urandom(1 << 20))
+
+
+def medians(results: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in results) for key in results[0]
+            if isinstance(results[0][key], (int, float))}
+
+
+def put_rates(results: list[dict]) -> str:
+    return ", ".join(f"{r['put_mib_s']:.0f}" for r in results)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="Storage URL (…/object-store/v1/<account>); "
                         "default: start a local Pithos")
     parser.add_argument("--token", default="tok-bench")
     parser.add_argument("--size-mib", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="fresh data and Pithos-then-Swift per round; medians printed")
+    parser.add_argument("--gunicorn-args", default="-k gthread -w 2 --threads 4",
+                        help="worker settings of the local Pithos (snf-deploy's by default)")
+    parser.add_argument("--code", help="run the local Pithos from this checkout's pithos, "
+                        "archipelago and snf-common folders (before/after comparisons)")
     parser.add_argument("--swift-python", help="A Python with OpenStack Swift installed: "
                         "also measure a one-node Swift started with it")
     args = parser.parse_args()
-    swift_result = None
+    results: list[dict] = []
+    swift_results: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="pithos-bench-") as tmpdir:
         tmp = Path(tmpdir)
         data_path = tmp / "data.bin"
-        with open(data_path, "wb") as f:
-            for _ in range(args.size_mib):
-                f.write(os.urandom(1 << 20))
-        server = None
+        server = swift = None
         url = args.url
-        if not url:
-            from test_pithos_swift import Server
-
-            (tmp / "state").mkdir()
-            server = Server(tmp / "state")
-            server.migrate()
-            server.start()
-            url = server.storage_url("bench")
         try:
-            result = run(url, args.token, data_path, tmp)
+            if not url:
+                from test_pithos_swift import Server
+
+                (tmp / "state").mkdir()
+                server = Server(tmp / "state", tuple(shlex.split(args.gunicorn_args)))
+                if args.code:
+                    code = Path(args.code).resolve()
+                    server.env["PYTHONPATH"] = os.pathsep.join(
+                        [str(code / d) for d in ("pithos", "archipelago", "snf-common")]
+                        + [server.env["PYTHONPATH"]])
+                server.migrate()
+                server.start()
+                url = server.storage_url("bench")
+            if args.swift_python:
+                swift = SwiftAIO(args.swift_python, tmp / "swift")
+                swift.start()
+            for round_no in range(max(1, args.rounds)):
+                write_random(data_path, args.size_mib)
+                results.append(run(url, args.token, data_path, tmp))
+                line = f"round {round_no + 1}: Pithos PUT {results[-1]['put_mib_s']:.0f}"
+                if swift:
+                    swift_results.append(run(swift.url, args.token, data_path, tmp,
+                                             pithos=False))
+                    line += f", Swift PUT {swift_results[-1]['put_mib_s']:.0f}"
+                print(line + f" MiB/s (load {os.getloadavg()[0]:.1f})", flush=True)
         finally:
             if server:
                 server.stop()
-        if args.swift_python:
-            swift = SwiftAIO(args.swift_python, tmp / "swift")
-            swift.start()
-            try:
-                swift_result = run(swift.url, args.token, data_path, tmp, pithos=False)
-            finally:
+            if swift:
                 swift.stop()
         sha = digest_rate(data_path, 4 << 20)
         md5 = digest_rate(data_path, 4 << 20, "md5")
         write_rate, read_rate = local_io(data_path, tmp)
+    result = medians(results)
+    swift_result = medians(swift_results) if swift_results else None
     size = result["size_mib"]
-    print(f"object size                      {size:.0f} MiB")
+    print(f"object size, rounds              {size:.0f} MiB, {len(results)} "
+          f"(figures below: medians)")
+    print(f"Pithos gunicorn                  {args.gunicorn_args}")
     print(f"single-core SHA-256              {sha:8.1f} MiB/s")
     print(f"single-core MD5                  {md5:8.1f} MiB/s")
     print(f"local file write+fsync / read    {write_rate:8.1f} / {read_rate:.1f} MiB/s")
     print(f"PUT (streamed, MD5+SHA-256)      {result['put_mib_s']:8.1f} MiB/s"
           f"  = {result['put_mib_s'] / sha:.0%} of SHA-256, "
           f"{result['put_mib_s'] / md5:.0%} of MD5, "
-          f"{result['put_mib_s'] / write_rate:.0%} of local write")
+          f"{result['put_mib_s'] / write_rate:.0%} of local write"
+          f"  (rounds: {put_rates(results)})")
     print(f"GET (first / again)              {result['get_mib_s']:8.1f} / "
           f"{result['get_again_mib_s']:.1f} MiB/s  = "
           f"{result['get_again_mib_s'] / read_rate:.0%} of local read")
     print(f"re-upload unchanged by hashmap   {result['reupload_seconds'] * 1000:8.1f} ms "
-          f"(HTTP {result['reupload_status']}) = "
+          f"(HTTP {results[-1]['reupload_status']}) = "
           f"{result['put_seconds'] / result['reupload_seconds']:.0f}x faster than the full PUT")
     total = result["reupload_seconds"] + result["client_hash_seconds"]
     print(f"  including client-side hashing  {total * 1000:8.1f} ms = "
           f"{result['put_seconds'] / total:.1f}x faster")
     if swift_result:
         print(f"OpenStack Swift PUT              {swift_result['put_mib_s']:8.1f} MiB/s"
-              f"  (Pithos/Swift {result['put_mib_s'] / swift_result['put_mib_s']:.2f})")
+              f"  (Pithos/Swift {result['put_mib_s'] / swift_result['put_mib_s']:.2f};"
+              f" rounds: {put_rates(swift_results)})")
         print(f"OpenStack Swift GET (first/again){swift_result['get_mib_s']:8.1f} / "
               f"{swift_result['get_again_mib_s']:.1f} MiB/s  (Pithos/Swift again "
               f"{result['get_again_mib_s'] / swift_result['get_again_mib_s']:.2f})")
