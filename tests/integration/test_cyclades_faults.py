@@ -32,6 +32,7 @@ from tests.integration.test_cyclades_devcluster import (
     manage,
     rapi_instances,
     running_stack,
+    settled_vm_usage,
     stop,
     vm_usage,
 )
@@ -242,7 +243,7 @@ def test_create_path_on_postgresql_and_rabbitmq(stack):
     [(operstate, created)] = pg("SELECT operstate, instance_created FROM compute_server "
                                 "WHERE id = %s", stack["database"], (int(server_id),))
     assert (operstate, created) == ("STARTED", True)
-    assert vm_usage(stack)["pending"] == 0
+    assert settled_vm_usage(stack)["pending"] == 0
 
 
 def test_creates_during_a_broker_outage_reach_their_state(stack):
@@ -286,7 +287,7 @@ def test_messages_lost_for_good_are_repaired_by_reconciliation(stack):
     assert kinds & {"task-finished", "build-finished"}, report
     manage("cyclades", stack["env"], "reconcile-servers", "--fix")
     assert statuses(stack, [server_id]) == {server_id: "ACTIVE"}
-    assert vm_usage(stack)["pending"] == 0
+    assert settled_vm_usage(stack)["pending"] == 0
     again = json.loads(manage("cyclades", stack["env"], "reconcile-servers", "-o", "json"))
     assert again["findings"] == [], again
 

@@ -298,7 +298,10 @@ def test_sync_download_fetches_only_the_changed_block(cloud, demo, tmp_path):
 
     stats = download_file(client, container, "f.bin", str(tmp_path / "local.bin"))
     assert stats.blocks_transferred == 4
-    assert len(wait_for_lines(cloud, ranged, 4)) == 4
+    # the client may fetch runs of consecutive blocks in one ranged GET
+    time.sleep(0.5)
+    first_gets = len(wait_for_lines(cloud, ranged, 1))
+    assert 1 <= first_gets <= 4
 
     # the server-side copy changes in one block (a partial update of 10 bytes)
     offset = 2 * block + 99
@@ -314,6 +317,6 @@ def test_sync_download_fetches_only_the_changed_block(cloud, demo, tmp_path):
     assert (tmp_path / "local.bin").read_bytes() == bytes(data)
     # server side: exactly one more ranged GET of the object (plus one hashmap GET)
     time.sleep(0.5)
-    assert len(wait_for_lines(cloud, ranged, 5)) == 5
+    assert len(wait_for_lines(cloud, ranged, first_gets + 1)) == first_gets + 1
     client.delete_object(container, "f.bin")
     client.delete_container(container)
