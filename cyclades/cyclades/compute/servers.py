@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from cyclades import quotas
@@ -63,24 +64,33 @@ def _lock(server_id: int) -> Server:
 
 # -- submission (runs after the commit) -------------------------------------------------
 def _submit(server_id: int, action_id: int, action: str,
-            call: Callable[[Any, Server], int]) -> None:
-    server = Server.objects.select_related("backend", "flavor").get(pk=server_id)
+            call: Callable[[Any, Server], int], *, server: Server | None = None) -> bool:
+    """Hand the job to Ganeti and record its id; False when Ganeti did not take it.
+
+    `server` (with backend and flavor loaded) saves reading it again when the caller
+    has just written it, as a create has."""
+    if server is None:
+        server = Server.objects.select_related("backend", "flavor").get(pk=server_id)
     try:
         job_id = call(client_for(server.backend), server)
     except Exception as exc:  # any failure to hand the job to Ganeti undoes the intent
         log.error("server %s %s: submission failed: %s", server_id, action.lower(), exc)
         _fail_submission(server_id, action_id, action, str(exc))
-        return
+        return False
     with transaction.atomic():
         Server.objects.filter(pk=server_id, task=action, task_job_id__isnull=True) \
             .update(task_job_id=job_id)
-        ServerAction.objects.filter(pk=action_id, status="pending") \
-            .update(job_id=job_id, status="submitted")
-        ServerAction.objects.filter(pk=action_id, job_id__isnull=True).update(job_id=job_id)
+        # A pending entry becomes submitted; one the dispatcher already finished keeps
+        # its status but learns the job id if it has none.
+        ServerAction.objects.filter(Q(status="pending") | Q(job_id__isnull=True),
+                                    pk=action_id).update(
+            job_id=job_id, status=Case(When(status="pending", then=Value("submitted")),
+                                       default=F("status")))
         Commission.objects.filter(server_id=server_id, action=action, job_id__isnull=True,
                                   resolved=False).update(job_id=job_id)
     log.info("server %s %s: job %s on backend %s", server_id, action.lower(), job_id,
              server.backend_id)
+    return True
 
 
 def _fail_submission(server_id: int, action_id: int, action: str, message: str) -> None:
@@ -224,11 +234,14 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
             entry = ServerAction.objects.create(server=server, action="CREATE")
             call = partial(_create_call, password=password, nic_count=len(networks),
                            nics=nics, new_networks=new_networks)
-            transaction.on_commit(partial(_submit, server.id, entry.id, "CREATE", call))
+            submitted: list[bool] = []
+            transaction.on_commit(lambda: submitted.append(
+                _submit(server.id, entry.id, "CREATE", call, server=server)))
     except Exception:
         commissions.reject_now(serial)
         raise
-    server.refresh_from_db()
+    if submitted != [True]:   # Ganeti refused: the server is ERROR now
+        server.refresh_from_db()
     log.info("server %s created for user %s on backend %s", server.id, server.owner,
              server.backend_id)
     return server, password

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from cyclades import quotas
@@ -37,8 +37,8 @@ def _locked_server(instance: str) -> Server | None:
     if server_id is None:
         log.info("ignoring event of instance %s: not one of ours", instance)
         return None
-    server = (Server.objects.select_for_update(of=("self",)).select_related("flavor")
-              .filter(pk=server_id).first())
+    # No join: the flavor is needed only for a start/stop done outside Cyclades.
+    server = Server.objects.select_for_update(of=("self",)).filter(pk=server_id).first()
     if server is None:
         log.warning("event for instance %s: no server %s", instance, server_id)
     return server
@@ -189,17 +189,24 @@ def _charge_unrequested(server: Server, before: str) -> None:
 
 
 def _log_action(server: Server, message: OpStatus, task: str | None, success: bool) -> None:
-    entry = ServerAction.objects.filter(server=server, job_id=message.jobId).first()
-    if entry is None and task:
+    outcome = {"status": "success" if success else "error",
+               "message": (message.logmsg or _result_text(message.result) or "")[:2000],
+               "finished": timezone.now()}
+    # Usually the entry of this job exists (it got the job id at submission): one UPDATE.
+    first_of_job = ServerAction.objects.filter(server=server, job_id=message.jobId) \
+        .order_by("id").values("id")[:1]
+    if ServerAction.objects.filter(pk__in=Subquery(first_of_job)).update(**outcome):
+        return
+    entry = None
+    if task:
         entry = (ServerAction.objects.filter(server=server, action=task,
                                              status__in=("pending", "submitted"))
                  .order_by("id").first())
     if entry is None:
         entry = ServerAction(server=server, action=task or message.operation)
     entry.job_id = message.jobId
-    entry.status = "success" if success else "error"
-    entry.message = (message.logmsg or _result_text(message.result) or "")[:2000]
-    entry.finished = timezone.now()
+    entry.status, entry.message, entry.finished = \
+        outcome["status"], outcome["message"], outcome["finished"]
     entry.save()
 
 
