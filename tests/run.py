@@ -28,6 +28,11 @@ GROUPS = [
     ("integration", ["tests/integration", "tests/e2e", "tests/cluster"], None),
 ]
 
+# Extra pytest options per group: show where the slow group spends its time.
+GROUP_OPTIONS = {
+    "integration": ["--durations=25"],
+}
+
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
 
 
@@ -36,7 +41,7 @@ def run_group(label: str, paths: list[str], settings: str | None, extra: list[st
     counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
     if not existing:
         return counts
-    cmd = [sys.executable, "-m", "pytest", *existing, *extra]
+    cmd = [sys.executable, "-m", "pytest", *existing, *GROUP_OPTIONS.get(label, []), *extra]
     env = dict(os.environ)
     if settings:
         cmd += ["--ds", settings]

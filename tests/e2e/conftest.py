@@ -16,7 +16,6 @@ if _ROOT not in sys.path:  # `tests.fixtures` is importable however pytest was s
     sys.path.insert(0, _ROOT)
 
 from tests.e2e.e2e_helpers import CloudUser  # noqa: E402
-from tests.fixtures.cloud import cloud  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

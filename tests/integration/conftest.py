@@ -1,4 +1,4 @@
-"""Fixtures for the integration tests: `cloud` (a whole cloud, embedded and production)."""
+"""Integration tests: `cloud` comes from tests/conftest.py; this makes `tests.*` importable."""
 
 import sys
 from pathlib import Path
@@ -7,4 +7,3 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:  # `tests.fixtures` is importable however pytest was started
     sys.path.insert(0, _ROOT)
 
-from tests.fixtures.cloud import cloud  # noqa: E402,F401
