@@ -15,18 +15,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from snf_common.django import microversions
 from snf_common.django.auth import api_view
-from snf_common.faults import BadRequest, Fault, NotAcceptable
+from snf_common.faults import Fault
 
 MIN_VERSION = (2, 1)
 MAX_VERSION = (2, 1)
 UPDATED = "2013-07-23T11:33:21Z"
-HEADER = "OpenStack-API-Version"
+HEADER = microversions.HEADER
 LEGACY_HEADER = "X-OpenStack-Nova-API-Version"
 
 
-def _text(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
+_text = microversions.version_text
 
 
 def base_url(request: HttpRequest) -> str:
@@ -40,27 +40,8 @@ def base_url(request: HttpRequest) -> str:
 
 
 def requested_version(request: HttpRequest) -> tuple[int, int]:
-    raw = None
-    header = request.headers.get(HEADER)
-    if header:
-        for part in header.split(","):
-            words = part.strip().split()
-            if len(words) == 2 and words[0].lower() == "compute":
-                raw = words[1]
-    if raw is None:
-        raw = request.headers.get(LEGACY_HEADER)
-    if not raw:
-        return MIN_VERSION
-    if raw.strip().lower() == "latest":
-        return MAX_VERSION
-    try:
-        major, minor = (int(x) for x in raw.strip().split("."))
-    except ValueError:
-        raise BadRequest(f"Invalid microversion {raw!r}.") from None
-    if not MIN_VERSION <= (major, minor) <= MAX_VERSION:
-        raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
-                            f"{_text(MIN_VERSION)} and maximum is {_text(MAX_VERSION)}.")
-    return major, minor
+    return microversions.requested_version(request, "compute", minimum=MIN_VERSION,
+                                           maximum=MAX_VERSION, legacy_header=LEGACY_HEADER)
 
 
 def version_headers(version: tuple[int, int]) -> dict[str, str]:

@@ -16,18 +16,18 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from snf_common.django import microversions
 from snf_common.django.auth import api_view
-from snf_common.faults import BadRequest, Fault, Forbidden, NotAcceptable
+from snf_common.faults import Fault, Forbidden
 
 MIN_VERSION = (3, 0)
 MAX_VERSION = (3, 0)
 UPDATED = "2017-02-25T12:00:00Z"
-HEADER = "OpenStack-API-Version"
+HEADER = microversions.HEADER
 SERVICE = "volume"
 
 
-def _text(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
+_text = microversions.version_text
 
 
 def base_url(request: HttpRequest) -> str:
@@ -36,23 +36,8 @@ def base_url(request: HttpRequest) -> str:
 
 
 def requested_version(request: HttpRequest) -> tuple[int, int]:
-    raw = None
-    for part in (request.headers.get(HEADER) or "").split(","):
-        words = part.strip().split()
-        if len(words) == 2 and words[0].lower() == SERVICE:
-            raw = words[1]
-    if not raw:
-        return MIN_VERSION
-    if raw.strip().lower() == "latest":
-        return MAX_VERSION
-    try:
-        major, minor = (int(x) for x in raw.strip().split("."))
-    except ValueError:
-        raise BadRequest(f"Invalid microversion {raw!r}.") from None
-    if not MIN_VERSION <= (major, minor) <= MAX_VERSION:
-        raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
-                            f"{_text(MIN_VERSION)} and maximum is {_text(MAX_VERSION)}.")
-    return major, minor
+    return microversions.requested_version(request, SERVICE, minimum=MIN_VERSION,
+                                           maximum=MAX_VERSION)
 
 
 def version_headers(version: tuple[int, int]) -> dict[str, str]:
