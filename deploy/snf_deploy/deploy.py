@@ -146,5 +146,5 @@ def summary(ctx: Context) -> str:
         if layout.kamakirc.exists():
             lines.append(f"  export KAMAKI_CONFIG={layout.kamakirc}")
     lines += ["", f"Settings {layout.etc}, logs {layout.log}; "
-              f"`snf-deploy --state-dir {layout.root} down` stops it."]
+              f"`snf-deploy down --state-dir {layout.root}` stops it."]
     return "\n".join(lines)
