@@ -38,6 +38,9 @@ BINDINGS = ["ganeti.#.event.*"]
 MAX_ATTEMPTS = 5
 RESOLVE_EVERY_SECONDS = 30.0
 BATCH_MAX = 64   # messages taken at once: one commission round trip, one state read
+# Committed messages wait this long for more, so that one resolve call (and then their
+# acks) serves several final statuses arriving a few at a time.
+RESOLVE_WINDOW_SECONDS = 0.25
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 10.0
 
@@ -109,8 +112,13 @@ def _backend_states(messages: list[Any]) -> dict[int, tuple]:
     ids.discard(None)
     if not ids:
         return {}
-    rows = Server.objects.filter(pk__in=ids).values_list("pk", *instance.BACKEND_STATE_FIELDS)
-    return {row[0]: tuple(row[1:]) for row in rows}
+    try:
+        rows = Server.objects.filter(pk__in=ids).values_list("pk",
+                                                            *instance.BACKEND_STATE_FIELDS)
+        return {row[0]: tuple(row[1:]) for row in rows}
+    except Exception:  # a DB outage: every message takes the full path (and its retries)
+        log.exception("reading the batch's server states failed")
+        return {}
 
 
 class Dispatcher:
@@ -119,6 +127,10 @@ class Dispatcher:
         self.queue = queue or settings.CYCLADES_EVENTS_QUEUE
         self.failures: dict[str, int] = {}
         self.last_resolve = 0.0
+        # Committed messages waiting for their commissions to be sent (see flush).
+        self.to_ack: list[Delivery] = []
+        self.to_resolve: set[int] = set()
+        self.flush_at: float | None = None
 
     def setup(self) -> None:
         self.transport.declare_queue(self.queue, BINDINGS)
@@ -166,6 +178,7 @@ class Dispatcher:
 
     def handle(self, delivery: Delivery) -> None:
         self.handle_batch([delivery])
+        self.flush()
 
     def take_more(self, limit: int) -> list[Delivery]:
         """Whatever else is waiting now (up to `limit`), without blocking. A queue error
@@ -216,13 +229,37 @@ class Dispatcher:
                 touched.add(server_id)
                 continue
             outcome[index] = self._apply_one(delivery, message, touched, states)
+        for index, (delivery, _message) in enumerate(parsed):
+            if outcome.get(superseded.get(index, index), "ack") == "ack":
+                self.to_ack.append(delivery)
+            else:
+                self._settle(delivery, ack=False)   # a retry needs no commission sent first
+        self.to_resolve |= touched
+        if self.flush_at is None:
+            hold = settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS
+            self.flush_at = time.monotonic() + (0.0 if hold else RESOLVE_WINDOW_SECONDS)
+
+    def flush(self, *, force: bool = True) -> None:
+        """Resolve the decided commissions at Astakos (one call), then ack the committed
+        messages waiting for it. Without `force`, only once the window has passed or
+        enough waits: finals that arrive a few at a time then share one resolve call."""
+        if not self.to_ack and not self.to_resolve:
+            self.flush_at = None
+            return
+        if not force and len(self.to_ack) < BATCH_MAX and \
+                time.monotonic() < (self.flush_at or 0.0):
+            return
+        touched, self.to_resolve = self.to_resolve, set()
+        deliveries, self.to_ack, self.flush_at = self.to_ack, [], None
         if touched:
-            commissions.resolve(server_ids=touched)
+            try:
+                commissions.resolve(server_ids=touched)
+            except Exception:  # a DB outage: they stay decided; start and idle resolve them
+                log.exception("resolving commissions of servers %s failed", sorted(touched))
         if settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS:   # crash tests aim here
             time.sleep(settings.CYCLADES_DISPATCHER_HOLD_BEFORE_ACK_SECONDS)
-        for index, (delivery, _message) in enumerate(parsed):
-            decided = outcome.get(superseded.get(index, index), "ack")
-            self._settle(delivery, ack=decided == "ack")
+        for delivery in deliveries:
+            self._settle(delivery)
 
     def _apply_one(self, delivery: Delivery, message: Any, touched: set[int],
                    states: dict[int, tuple]) -> str:
@@ -258,21 +295,29 @@ class Dispatcher:
             if not self.reconnect(exc, should_stop):
                 return 0
         handled = 0
-        while not should_stop():
-            try:
-                delivery = self.transport.get(self.queue, timeout=poll_seconds)
-            except Exception as exc:  # QueueError, or a client library error that escaped it
-                if drain:
-                    raise
-                if not self.reconnect(exc, should_stop):
-                    break
-                continue
-            if delivery is None:
-                self.idle()
-                if drain:
-                    break
-                continue
-            batch = [delivery] + self.take_more(BATCH_MAX - 1)
-            self.handle_batch(batch)
-            handled += len(batch)
+        try:
+            while not should_stop():
+                wait = poll_seconds if self.flush_at is None else \
+                    max(0.0, min(poll_seconds, self.flush_at - time.monotonic()))
+                try:
+                    delivery = self.transport.get(self.queue, timeout=wait)
+                except Exception as exc:  # QueueError, or a client library error that escaped it
+                    self.flush()   # what committed gets resolved; its acks may fail: harmless
+                    if drain:
+                        raise
+                    if not self.reconnect(exc, should_stop):
+                        break
+                    continue
+                if delivery is None:
+                    self.flush(force=drain)
+                    self.idle()
+                    if drain:
+                        break
+                    continue
+                batch = [delivery] + self.take_more(BATCH_MAX - 1)
+                self.handle_batch(batch)
+                handled += len(batch)
+                self.flush(force=False)
+        finally:
+            self.flush()
         return handled

@@ -179,3 +179,25 @@ def test_status_of_a_deleted_server_takes_the_full_path(alice, backend, flavor, 
     assert process_op_status(running) == server_id
     server = Server.objects.get(pk=server_id)
     assert (server.deleted, server.backend_job_status) == (True, "running")
+
+
+def test_finals_of_several_batches_share_one_resolve_before_their_acks(
+        alice, backend, flavor, image, quota, transport, monkeypatch):
+    for _ in range(2):
+        create(alice, flavor, image)
+    first, second = successes()
+    publish(transport, [first, second])
+    resolves = []
+    real_resolve = quota.resolve
+    monkeypatch.setattr(quota, "resolve", lambda **kw: (resolves.append(kw), real_resolve(**kw)))
+    dispatcher = Dispatcher(transport, QUEUE)
+    for _ in range(2):   # they arrive a little apart: two batches
+        dispatcher.handle_batch([transport.get(QUEUE, timeout=1)])
+        dispatcher.flush(force=False)   # inside the window: nothing sent, nothing acked
+    assert Server.objects.filter(operstate="STARTED").count() == 2   # both committed
+    assert resolves == [] and len(quota.pending()) == 2
+    assert transport.pending(QUEUE) == 2                             # taken, not acked
+    dispatcher.flush_at = 0.0                                        # the window passed
+    dispatcher.flush(force=False)
+    assert len(resolves) == 1 and len(resolves[0]["accept"]) == 2
+    assert not quota.pending() and transport.pending(QUEUE) == 0
