@@ -110,7 +110,8 @@ def _apply_op_status(message: OpStatus) -> tuple[int | None, tuple | None]:
         if server is None:
             return None, None
         event_at = event_datetime(message.event_time)
-        volume_updates.record_disks(server, message)   # names -> uuids: safe even when old
+        if message.instance_disks:   # an empty list (a diskless instance) teaches nothing
+            volume_updates.record_disks(server, message)   # names -> uuids: safe even when old
         if already_applied(message, _backend_state(server)) \
                 or (server.backend_time is not None and event_at <= server.backend_time):
             log.info("server %s: ignoring old or repeated event job %s %s %s", server.id,
