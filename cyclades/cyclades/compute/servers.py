@@ -13,6 +13,7 @@ import base64
 import logging
 import secrets
 import string
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -211,7 +212,7 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
     networks = networks or [settings.CYCLADES_DEFAULT_NETWORK]
     nic_plans = network_ports.plan_server_nics(credentials, networks)   # 4xx before quota
     provisions = quotas.flavor_provisions(flavor, running=True)
-    allocator.refresh_stale(flavor)
+    _refresh_stale_backends(flavor)
     probe = Server(owner=credentials.user_id, project=project)
     serial = commissions.issue(probe, "CREATE", provisions)
     try:
@@ -245,6 +246,23 @@ def create_server(credentials: Credentials, *, name: str, flavor: Flavor, image:
     log.info("server %s created for user %s on backend %s", server.id, server.owner,
              server.backend_id)
     return server, password
+
+
+# Disk template -> when this process last looked for stale backend stats.
+_stale_checked: dict[str, float] = {}
+STALE_CHECK_SECONDS = 5.0
+
+
+def _refresh_stale_backends(flavor: Flavor) -> None:
+    """Stats go stale after CYCLADES_BACKEND_REFRESH_SECONDS (minutes): looking for stale
+    ones at every create only cost a query of all candidate backends each time, so a
+    process looks at most every few seconds per disk template."""
+    now = time.monotonic()
+    last = _stale_checked.get(flavor.disk_template)
+    if last is not None and now - last < STALE_CHECK_SECONDS:
+        return
+    _stale_checked[flavor.disk_template] = now
+    allocator.refresh_stale(flavor)
 
 
 def _create_call(rapi: Any, server: Server, *, password: str, nic_count: int,
