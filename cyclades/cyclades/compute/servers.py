@@ -112,6 +112,9 @@ def _fail_submission(server_id: int, action_id: int, action: str, message: str) 
 def _perform(server: Server, action: str, *, call: Callable[[Any, Server], int],
              provisions_of: Callable[[Server], dict[str, int]] = lambda s: {},
              prepare: Callable[[Server], None] | None = None, force: bool = False) -> Server:
+    # Astakos must already hold what an earlier action decided (the dispatcher resolves
+    # shortly after its commit): a release is checked against committed usage only.
+    commissions.resolve(server.id)
     serial = None
     try:
         with transaction.atomic():
@@ -330,15 +333,20 @@ def resize(server: Server, *, flavor: Flavor) -> Server:
 
 def destroy(server: Server) -> Server:
     """Delete a server. Always allowed; a server Ganeti never built goes at once."""
+    with transaction.atomic():
+        locked = _lock(server.id)
+        states.check_action(locked, "DESTROY")
+        # Any pending action is superseded: count what it reserved, then release all.
+        for pending in Commission.objects.filter(server=locked, decision="", resolved=False):
+            commissions.decide(locked, pending.action, accept=True)
+    # The release below is checked against committed usage: Astakos must hold every
+    # accepted reservation first (including one the dispatcher has not resolved yet).
+    commissions.resolve(server.id)
     serial = None
     try:
         with transaction.atomic():
             locked = _lock(server.id)
             states.check_action(locked, "DESTROY")
-            # Any pending action is superseded: count what it reserved, then release all.
-            for pending in Commission.objects.filter(server=locked, decision="",
-                                                     resolved=False):
-                commissions.decide(locked, pending.action, accept=True)
             locked.refresh_from_db(fields=["quota_held"])
             release = {k: -v for k, v in locked.quota_held.items()}
             serial = commissions.issue(locked, "DESTROY", release, force=True)

@@ -53,6 +53,11 @@ class QuotaDouble:
                         self.usage_max.get(key, 0) + q > self.limits[resource]:
                     raise QuotaExceeded(f"Limit exceeded for {resource}")
             for resource, q in provisions.items():
+                # As Astakos: a release is checked against committed usage, force or not.
+                key = (owner, project, resource)
+                if q < 0 and self.usage_min.get(key, 0) + q < 0:
+                    raise QuotaExceeded(f"Release below zero for {resource}")
+            for resource, q in provisions.items():
                 key = (owner, project, resource)
                 if q >= 0:
                     self.usage_max[key] = self.usage_max.get(key, 0) + q
@@ -188,14 +193,15 @@ def bob():
     return Api("tok-bob")
 
 
-def run_cluster_jobs(host: str = "cluster-a"):
-    """Run the fake cluster's queued jobs and apply their messages through the handlers."""
+def run_cluster_jobs(host: str = "cluster-a", *, resolve: bool = True):
+    """Run the fake cluster's queued jobs and apply their messages through the handlers
+    (resolve=False: as the dispatcher between its commit and its delayed resolve)."""
     from cyclades.compute import commissions
     from cyclades.updates.dispatcher import apply
 
     messages = fake.cluster_for(host).run_jobs()
     for message in messages:
         server_id = apply(message)
-        if server_id is not None:
+        if server_id is not None and resolve:
             commissions.resolve(server_id)
     return messages

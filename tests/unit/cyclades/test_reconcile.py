@@ -118,3 +118,21 @@ def test_a_job_ganeti_forgot_counts_as_missing():
             return {"id": None, "status": None, "opresult": None, "ops": None}
 
     assert _job_status(ForgetfulRapi(), 42) == ("missing", "")
+
+
+@pytest.mark.parametrize("action", ["delete", "os-stop"])
+def test_action_right_after_active_waits_for_nothing_the_dispatcher_left_unresolved(
+        alice, backend, flavor, image, quota, action):
+    server_id = create(alice, flavor, image)
+    run_cluster_jobs(resolve=False)     # ACTIVE committed; Astakos not told yet
+    assert Server.objects.get(pk=server_id).operstate == "STARTED"
+    if action == "delete":
+        response = alice.call("DELETE", f"servers/{server_id}")
+    else:
+        response = alice.call("POST", f"servers/{server_id}/action", {"os-stop": None})
+    assert response.status_code in (202, 204), response.content
+    run_cluster_jobs()
+    assert not quota.pending()
+    expected_vm = 0 if action == "delete" else 1
+    assert quota.held("alice-uuid", "cyclades.vm") == (expected_vm, expected_vm)
+    assert quota.held("alice-uuid", "cyclades.cpu") == (0, 0)
