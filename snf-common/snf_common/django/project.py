@@ -57,15 +57,28 @@ def database_from_url(url: str, *, default_sqlite: Path) -> dict[str, Any]:
 
 
 def persistent_secret(path: Path) -> str:
-    """A random key created once per state directory, so restarts keep sessions valid."""
+    """A random key created once per state directory, so restarts keep sessions valid.
+
+    Several processes of one service may start at once (migrate beside another
+    command): the key is written to a private temporary file and linked into place,
+    so exactly one wins and every process reads the complete winner.
+    """
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(48))
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process won the race: use its key
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def service_settings(service: str, specs: list[Setting], *, apps: list[str], urlconf: str,
