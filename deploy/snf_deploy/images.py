@@ -13,12 +13,11 @@ Steps (phase "after", when Astakos, Pithos and Cyclades answer):
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snf_deploy.commands import Command, manage
-from snf_deploy.state import read_json, write_json, write_private
+from snf_deploy.state import new_password, read_json, write_json, write_private
 
 if TYPE_CHECKING:
     from snf_deploy.processes import Context
@@ -51,7 +50,7 @@ def write_image_conf(ctx: Context) -> None:
 def owner_commands(ctx: Context) -> list[Command]:
     write_image_conf(ctx)
     record = read_json(_record(ctx))
-    password = record.get("password") or secrets.token_urlsafe(16)
+    password = record.get("password") or new_password()
     write_json(_record(ctx), {"username": IMAGES_USER, "password": password})
     return [Command("astakos-manage bootstrap-demo (images)", manage(
         "astakos", "bootstrap-demo", "--username", IMAGES_USER, "--password-file", "-",

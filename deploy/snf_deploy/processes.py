@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import secrets
 import ssl
 import sys
 import urllib.error
@@ -22,7 +21,7 @@ from typing import Any
 
 from snf_deploy import images, volumes
 from snf_deploy.commands import Command, manage, run_all
-from snf_deploy.state import SERVICES, Layout, Ports, read_json, write_json
+from snf_deploy.state import SERVICES, Layout, Ports, new_password, read_json, write_json
 
 
 @dataclass
@@ -136,7 +135,7 @@ def devcluster_password(layout: Layout) -> str:
     saved = read_json(path).get("password")
     if saved:
         return saved
-    password = secrets.token_urlsafe(16)
+    password = new_password()
     write_json(path, {"user": DEVCLUSTER_USER, "password": password})
     return password
 
@@ -233,7 +232,7 @@ DEMO_EMAIL = "demo@example.org"
 
 def demo_user(ctx: Context) -> list[Command]:
     """The demo user (password kept in STATE/demo.json) and a fresh token for kamaki."""
-    ctx.demo["password"] = ctx.demo.get("password") or secrets.token_urlsafe(12)
+    ctx.demo["password"] = ctx.demo.get("password") or new_password()
     return [Command("astakos-manage bootstrap-demo", manage(
         # The password goes through stdin: it never shows in `ps`.
         "astakos", "bootstrap-demo", "--username", DEMO_USER, "--password-file", "-",

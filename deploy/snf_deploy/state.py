@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,12 @@ def choose_ports(layout: Layout, arg: int | None) -> Ports:
     if arg is not None:
         return Ports(arg)
     return Ports(saved_port_base(layout) or DEFAULT_PORT_BASE)
+
+
+PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_password(length: int = 20) -> str:
+    """A random password of letters and digits: safe on any command line (no leading '-',
+    no shell metacharacters) and still ~115 bits at the default length."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))

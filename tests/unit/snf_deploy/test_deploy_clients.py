@@ -34,3 +34,11 @@ def test_cli_accepts_the_documented_options():
                                       "--config", "p.conf", "--workers", "3"])
     assert (args.state_dir, args.port_base, args.config, args.workers) == ("/x", 9000, "p.conf", 3)
     assert build_parser().parse_args(["status", "-o", "json"]).output == "json"
+
+
+def test_generated_passwords_are_safe_on_a_command_line():
+    from snf_deploy.state import new_password
+
+    for _ in range(200):
+        password = new_password()
+        assert len(password) == 20 and password.isalnum()
