@@ -8,7 +8,6 @@ with the SNF_IMAGE_SOURCES setting (dotted class paths, tried first).
 from __future__ import annotations
 
 import importlib
-import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -99,20 +98,14 @@ class HttpSource(ImageSource):
 
 
 def parse_map(data: bytes) -> list[str]:
-    """Block names of a stored map: JSON (a list, or {"hashes"|"blocks": [...]}) or
-    Pithos' raw format (concatenated 32-byte sha256 digests)."""
-    stripped = data.lstrip()
-    if stripped[:1] in (b"[", b"{"):
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            raise SourceError("map is neither JSON nor raw digests") from None
-        if isinstance(doc, dict):
-            doc = doc.get("hashes") or doc.get("blocks") or []
-        return [str(h) for h in doc]
-    if len(data) % 32:
-        raise SourceError("raw map length is not a multiple of 32 bytes")
-    return [data[i:i + 32].hex() for i in range(0, len(data), 32)]
+    """Block names of a stored map (JSON or Pithos' raw digests): Archipelago's reader."""
+    from archipelago.hashmaps import parse_hashmap
+    from archipelago.mapper import VolumeError
+
+    try:
+        return parse_hashmap(data)
+    except VolumeError as exc:
+        raise SourceError(str(exc)) from None
 
 
 class PithosMapSource(ImageSource):
