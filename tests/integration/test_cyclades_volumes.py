@@ -272,11 +272,6 @@ def test_over_quota_volume_is_refused_and_nothing_is_created(stack):
     assert disk_usage(stack)["pending"] == 0
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "OPEN DEFECT, under investigation: inside the full suite (after the session clouds "
-    "have run) the attach of the image-cloned ext_archipelago volume ends 'available' "
-    "instead of 'in-use' within 90 s; the module passes alone and with its neighbours. "
-    "Recorded in the issue note; remove this mark once the cause is found."))
 def test_snapshot_published_to_pithos_registered_and_booted(stack):
     """An attached Archipelago volume cloned from a Pithos image is snapshotted: the
     snapshot is the owner's Pithos file (same blocks, charged to pithos.diskspace),
