@@ -320,3 +320,30 @@ def test_sync_download_fetches_only_the_changed_block(cloud, demo, tmp_path):
     assert len(wait_for_lines(cloud, ranged, first_gets + 1)) == first_gets + 1
     client.delete_object(container, "f.bin")
     client.delete_container(container)
+
+
+def test_hashmap_built_object_gets_its_md5_in_the_background(cloud, demo, tmp_path):
+    """No full read happens here: only ranged GETs, which never compute the MD5
+    themselves, so the ETag they end up carrying was computed by the server's
+    background job after the hashmap PUT."""
+    from snf_common.clients.object_store import ObjectStoreClient
+    from snf_common.clients.sync import upload_file
+
+    client = ObjectStoreClient(demo.storage_url, demo.token)
+    container = "md5" + secrets.token_hex(3)
+    client.create_container(container)
+    data = os.urandom(2 * 4 * MIB + 77)
+    (tmp_path / "f.bin").write_bytes(data)
+    upload_file(client, container, "f.bin", str(tmp_path / "f.bin"))
+    url = f"{demo.storage_url}/{container}/f.bin"
+    deadline = time.monotonic() + 30
+    while True:
+        r = requests.get(url, headers={"X-Auth-Token": demo.token, "Range": "bytes=5-9"},
+                         timeout=30)
+        assert r.status_code == 206 and r.content == data[5:10]
+        if "ETag" in r.headers or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert r.headers.get("ETag") == hashlib.md5(data).hexdigest()
+    client.delete_object(container, "f.bin")
+    client.delete_container(container)

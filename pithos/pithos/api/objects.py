@@ -11,12 +11,13 @@ from urllib.parse import unquote
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from pithos.api import object_writes
-from pithos.api.headers import empty, last_modified, meta_headers, parse_timestamp
+from pithos.api.headers import empty, header, last_modified, meta_headers, parse_timestamp
 from pithos.api.ranges import NotModified, check_conditions, multipart_body, parse_ranges
 from pithos.objects import (
     access,
     blocks,
     listing,
+    md5s,
     paths,
     public,
     sharing,
@@ -82,13 +83,13 @@ def read_object(request: HttpRequest, account: str, container: str, name: str) -
         return hashmap_response(version)
     if request.GET.get("multipart-manifest") == "get" and slo.is_slo(version):
         return slo_manifest_response(version)
-    body = body_of(creds, account, version)
+    body = body_of(creds, account, version, need_md5=needs_md5(request))
     headers = object_headers(creds, path, version, body, level=level)
-    etags = {body.etag.strip('"'), version.object_hash}
+    etags = {body.etag.strip('"'), version.object_hash} - {""}
     try:
         check_conditions(request, etags=etags, mtime=version.mtime)
     except NotModified:
-        return empty(304, {k: headers[k] for k in ("ETag", "Last-Modified")})
+        return empty(304, {k: headers[k] for k in ("ETag", "Last-Modified") if k in headers})
     size = body.size
     ranges = parse_ranges(request, size, etags=etags, mtime=version.mtime)
     head = request.method == "HEAD"
@@ -134,12 +135,23 @@ def chosen_version(request: HttpRequest, node, account: str, container: str,
     return version
 
 
-def body_of(creds: Credentials, account: str, version: Version) -> Body:
+def needs_md5(request: HttpRequest) -> bool:
+    """False for a plain ranged GET: it is served at once, without an ETag, while a
+    hashmap-built object's MD5 is still being computed (nobody can check a part
+    against it, and a resuming or parallel downloader must not wait for it)."""
+    if request.method != "GET" or not header(request, "Range"):
+        return True
+    return any(header(request, name) for name in ("If-Match", "If-None-Match", "If-Range"))
+
+
+def body_of(creds: Credentials, account: str, version: Version, *,
+            need_md5: bool = True) -> Body:
     if slo.is_slo(version):
         segments = slo.decode(version.manifest)
         return Body(slo.resolve(creds, account, segments), f'"{slo.etag(segments)}"')
     if not version.manifest:
-        return Body([(version.hash_list(), version.size)], versions.ensure_md5(version))
+        etag = md5s.ensure(version) if need_md5 else version.md5
+        return Body([(version.hash_list(), version.size)], etag)
     container, _, prefix = unquote(version.manifest).partition("/")
     try:
         cont = tree.get_container(account, container)
@@ -152,7 +164,7 @@ def body_of(creds: Credentials, account: str, version: Version) -> Body:
     for node in parts:
         access.require_read(creds, node.path)
         part = node.latest
-        digest.update(versions.ensure_md5(part).encode())
+        digest.update(md5s.ensure(part).encode())
         segments.append((part.hash_list(), part.size))
     return Body(segments, '"' + digest.hexdigest() + '"')
 
@@ -160,7 +172,7 @@ def body_of(creds: Credentials, account: str, version: Version) -> Body:
 def object_headers(creds: Credentials, path: str, version: Version, body: Body, *,
                    level: int) -> dict[str, str]:
     headers = {
-        "ETag": body.etag, "Content-Type": version.content_type,
+        "Content-Type": version.content_type,
         "Last-Modified": last_modified(version.mtime), "Accept-Ranges": "bytes",
         "X-Object-Hash": version.object_hash, "X-Object-UUID": version.uuid,
         "X-Object-Version": str(version.serial),
@@ -168,6 +180,8 @@ def object_headers(creds: Credentials, path: str, version: Version, body: Body, 
         "X-Object-Modified-By": version.modified_by,
         "X-Timestamp": f"{version.mtime:.5f}",
     }
+    if body.etag:
+        headers["ETag"] = body.etag
     if version.content_encoding:
         headers["Content-Encoding"] = version.content_encoding
     if version.content_disposition:

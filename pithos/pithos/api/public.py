@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 
 from pithos.api.headers import empty, last_modified
 from pithos.api.ranges import NotModified, check_conditions, multipart_body, parse_ranges
-from pithos.objects import public, versions
+from pithos.objects import md5s, public
 from snf_common.django.auth import api_view
 
 
@@ -15,7 +15,7 @@ def public_object(request: HttpRequest, token: str) -> HttpResponse:
     from pithos.api.objects import Body, respond
 
     version = public.resolve(token)
-    body = Body([(version.hash_list(), version.size)], versions.ensure_md5(version))
+    body = Body([(version.hash_list(), version.size)], md5s.ensure(version))
     headers = {"ETag": body.etag, "Content-Type": version.content_type,
                "Last-Modified": last_modified(version.mtime), "Accept-Ranges": "bytes"}
     if version.content_encoding:

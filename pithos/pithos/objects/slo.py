@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pithos.objects import access, paths, versions
+from pithos.objects import access, md5s, paths, versions
 from pithos.objects.models import Version
 from snf_common.credentials import Credentials
 from snf_common.faults import BadRequest, Conflict, ItemNotFound
@@ -85,7 +85,7 @@ def build(creds: Credentials, account: str, doc: Any) -> list[Segment]:
             version = _segment_version(creds, account, container, name)
         except ItemNotFound:
             raise BadRequest(f"Segment {container}/{name} does not exist.") from None
-        md5 = versions.ensure_md5(version)
+        md5 = md5s.ensure(version)
         wanted_etag, wanted_size = item.get("etag"), item.get("size_bytes")
         if wanted_etag is not None and str(wanted_etag).strip('"').lower() != md5:
             raise BadRequest(f"Segment {container}/{name}: ETag {wanted_etag} does not match.")
@@ -104,7 +104,7 @@ def resolve(creds: Credentials, account: str, segments: list[Segment]) -> list[t
             version = _segment_version(creds, account, container, name)
         except ItemNotFound:
             raise Conflict(f"Segment {segment.path} of this large object is gone.") from None
-        if versions.ensure_md5(version) != segment.etag or version.size != segment.size:
+        if md5s.ensure(version) != segment.etag or version.size != segment.size:
             raise Conflict(f"Segment {segment.path} changed since the manifest was written.")
         found.append((version.hash_list(), version.size))
     return found

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from pithos import quota
-from pithos.objects import blocks, paths, tree
+from pithos.objects import blocks, md5s, paths, tree
 from pithos.objects.models import (
     DELETED,
     HISTORY,
@@ -29,7 +29,7 @@ from snf_common.faults import Conflict, ItemNotFound, OverLimit
 
 @dataclass
 class Content:
-    """What a new version holds; `md5` may be "" (computed on first read)."""
+    """What a new version holds; `md5` may be "" (computed later, see md5s)."""
 
     size: int
     hashes: list[str]
@@ -85,8 +85,9 @@ def commit(account: str, container: str, name: str, content: Content, *, user: s
     cont = tree.get_container(account, container)
     policy = tree.policies_of(cont)
     path = paths.object_path(account, container, name)
+    object_hash = hashing.merkle_root_hex(content.hashes)
     if not content.md5:
-        content.md5 = known_md5(content)
+        content.md5 = md5s.known(object_hash, content.size)
     prev_size = Version.objects.filter(node__path=path, cluster=NORMAL).aggregate(
         s=Sum("size"))["s"] or 0
     delta = content.size - prev_size
@@ -109,8 +110,7 @@ def commit(account: str, container: str, name: str, content: Content, *, user: s
                 raise Conflict("Some blocks are missing; upload them and retry.")
             version = Version.objects.create(
                 node=node, size=content.size, hashes=json.dumps(content.hashes),
-                object_hash=hashing.merkle_root_hex(content.hashes),
-                md5=content.md5,
+                object_hash=object_hash, md5=content.md5,
                 uuid=keep_uuid or (prev.uuid if prev else str(uuidlib.uuid4())),
                 mtime=time.time(), modified_by=user, cluster=NORMAL,
                 content_type=content.content_type, content_encoding=content.content_encoding,
@@ -121,6 +121,7 @@ def commit(account: str, container: str, name: str, content: Content, *, user: s
                 retire(prev, policy)
             node.latest = version
             node.save(update_fields=["latest"])
+            md5s.schedule(version)
     version.node = node
     return version
 
@@ -163,26 +164,6 @@ def check_container_quota(cont: Node, policy: dict[str, str], delta: int) -> Non
         _, used, _ = tree.container_usage(cont)
         if used + delta > limit:
             raise OverLimit("Container quota exceeded.")
-
-
-def known_md5(content: Content) -> str:
-    """MD5 of identical content already stored (same Merkle root and size), if any."""
-    root = hashing.merkle_root_hex(content.hashes)
-    found = Version.objects.filter(object_hash=root, size=content.size).exclude(
-        md5="").values_list("md5", flat=True).first()
-    return found or ""
-
-
-def ensure_md5(version: Version) -> str:
-    """Objects built from hashmaps get their MD5 on first read (Swift clients check it)."""
-    if version.md5:
-        return version.md5
-    if version.manifest:
-        return ""
-    version.md5 = blocks.md5_of(version.hash_list(), version.size)
-    Version.objects.filter(object_hash=version.object_hash, size=version.size, md5="").update(
-        md5=version.md5)
-    return version.md5
 
 
 def delete(account: str, container: str, name: str, *, user: str) -> None:

@@ -282,3 +282,55 @@ def test_delete_until_purges_history(alice):
     listed = json.loads(body(alice.call("GET", "c/u", query="version=list")))
     assert len(listed["versions"]) == 1
     assert body(alice.call("GET", "c/u")) == b"2"
+
+
+def _put_by_hashmap(client, name, data):
+    names = [hashing.block_hash_hex(data[i:i + BLOCK]) for i in range(0, len(data), BLOCK)]
+    assert client.call("POST", "c", query="update&format=json", data=data,
+                       content_type="application/octet-stream").status_code == 202
+    r = client.call("PUT", f"c/{name}", query="hashmap&format=json",
+                    data=json.dumps({"bytes": len(data), "hashes": names}),
+                    content_type="application/json")
+    assert r.status_code == 201
+
+
+def test_hashmap_built_object_md5_is_scheduled_after_commit(alice,
+                                                            django_capture_on_commit_callbacks):
+    from pithos.objects.models import Version
+
+    data = b"M" * BLOCK + b"N" * 100
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _put_by_hashmap(alice, "bg", data)
+    assert len(callbacks) == 1 and Version.objects.get(size=len(data)).md5 == ""
+    # What the background job runs, here on this thread (the test database is ours).
+    from pithos.objects import md5s
+
+    version = Version.objects.get(size=len(data))
+    assert md5s.compute(version.hash_list(), version.size, version.object_hash) == \
+        hashlib.md5(data).hexdigest()
+    assert Version.objects.get(size=len(data)).md5 == hashlib.md5(data).hexdigest()
+
+
+def test_plain_ranged_get_does_not_wait_for_an_unknown_md5(alice):
+    from pithos.objects.models import Version
+
+    data = bytes(range(256)) * 9
+    _put_by_hashmap(alice, "r", data)
+    g = alice.call("GET", "c/r", headers={"Range": "bytes=10-19"})
+    assert g.status_code == 206 and body(g) == data[10:20]
+    assert "ETag" not in g and g["X-Object-Hash"]
+    assert Version.objects.get(size=len(data)).md5 == ""       # nothing was read for it
+    # A condition needs the ETag: it is computed then, and kept.
+    md5 = hashlib.md5(data).hexdigest()
+    g = alice.call("GET", "c/r", headers={"Range": "bytes=0-0", "If-Match": md5})
+    assert g.status_code == 206 and g["ETag"] == md5
+    assert Version.objects.get(size=len(data)).md5 == md5
+    g = alice.call("GET", "c/r", headers={"Range": "bytes=0-0"})
+    assert g["ETag"] == md5
+
+
+def test_full_get_of_hashmap_built_object_answers_its_md5(alice):
+    data = b"Q" * (2 * BLOCK + 5)
+    _put_by_hashmap(alice, "full", data)
+    h = alice.call("HEAD", "c/full")
+    assert h["ETag"] == hashlib.md5(data).hexdigest()
