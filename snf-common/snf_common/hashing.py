@@ -18,12 +18,14 @@ BLOCK_SIZE_BYTES = 4 * 1024 * 1024
 HASH_ALGORITHM = "sha256"
 
 
-def block_hash(block: bytes, algorithm: str = HASH_ALGORITHM) -> bytes:
+def block_hash(block: bytes | bytearray | memoryview, algorithm: str = HASH_ALGORITHM) -> bytes:
     """Raw digest naming a block (trailing NULs stripped first)."""
-    return hashlib.new(algorithm, block.rstrip(b"\x00")).digest()
+    if len(block) and block[-1] == 0:
+        block = bytes(block).rstrip(b"\x00")
+    return hashlib.new(algorithm, block).digest()
 
 
-def block_hash_hex(block: bytes, algorithm: str = HASH_ALGORITHM) -> str:
+def block_hash_hex(block: bytes | bytearray | memoryview, algorithm: str = HASH_ALGORITHM) -> str:
     return block_hash(block, algorithm).hex()
 
 

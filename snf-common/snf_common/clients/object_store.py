@@ -196,6 +196,23 @@ class ObjectStoreClient(HttpClient):
         return self.open_object(container, obj, version=version, byte_range=byte_range,
                                 headers=headers).content
 
+    def read_into(self, container: str, obj: str, offset: int, buffer: memoryview, *,
+                  version: str | None = None) -> int:
+        """Read bytes from `offset` of the object into `buffer` (the stored bytes, never
+        decoded); returns how many came, fewer only at the object's end."""
+        response = self.open_object(container, obj, version=version,
+                                    byte_range=(offset, offset + len(buffer) - 1))
+        got = 0
+        try:
+            while got < len(buffer):
+                count = response.raw.readinto(buffer[got:])
+                if not count:
+                    break
+                got += count
+        finally:
+            response.close()
+        return got
+
     def open_object(self, container: str, obj: str, *, version: str | None = None,
                     byte_range: tuple[int, int] | None = None,
                     headers: dict[str, str] | None = None) -> Any:

@@ -315,22 +315,28 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
             local = _local_hashes(fd, local_size, size, block_size, algorithm,
                                   hash_workers(), progress)
         else:
-            os.ftruncate(fd, 0)
+            # Every block is written again and the size set at the end; no truncation to
+            # zero first (ext4 would then flush the whole file on close).
             local = [None] * len(remote)
         wanted = [i for i, digest in enumerate(remote)
                   if size > 0 and local[i] != digest]
 
+        buffers = threading.local()
+
         def fetch(run: list[int]) -> list[int]:
-            # One ranged GET for a run of consecutive blocks; each block is checked.
+            # One ranged GET for a run of consecutive blocks, read into this thread's
+            # reused buffer (no per-chunk copies); each block is checked before writing.
             offset = _block_span(run[0], size, block_size)[0]
             last_start, last_length = _block_span(run[-1], size, block_size)
             length = last_start + last_length - offset
-            data = client.get_object(container, obj, version=version,
-                                     byte_range=(offset, offset + length - 1))
+            if getattr(buffers, "data", None) is None or len(buffers.data) < length:
+                buffers.data = memoryview(bytearray(max(length, BLOCKS_PER_GET * block_size)))
+            data = buffers.data[:length]
+            got = client.read_into(container, obj, offset, data, version=version)
             for index in run:
                 start, span = _block_span(index, size, block_size)
                 block = data[start - offset:start - offset + span]
-                if len(block) != span or \
+                if got < start - offset + span or \
                         hashing.block_hash_hex(block, algorithm) != remote[index]:
                     raise ClientError(f"{container}/{obj} changed during download "
                                       f"(block {index}); run again", status=409)
@@ -340,11 +346,8 @@ def download_file(client: ObjectStoreClient, container: str, obj: str, path: str
             return run
 
         runs = _runs(wanted, BLOCKS_PER_GET)
-        # The first GET alone: Pithos may compute the object's MD5 on its first read,
-        # once, rather than in every parallel request.
-        first = [fetch(runs[0])] if runs else []
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for run in first + list(_bounded_map(pool, fetch, runs[1:], workers)):
+            for run in _bounded_map(pool, fetch, runs, workers):
                 for index in run:
                     stats.blocks_transferred += 1
                     stats.bytes_transferred += _block_span(index, size, block_size)[1]

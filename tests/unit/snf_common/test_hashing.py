@@ -34,3 +34,12 @@ def test_stream_is_cut_into_blocks_of_block_size():
     assert size == 10
     assert hashes == [H(b"abcd").hex(), H(b"efgh").hex(), H(b"ij").hex()]
     assert hashing.block_count(10, 4) == 3 and hashing.block_count(0, 4) == 1
+
+
+def test_block_hash_of_buffers_strips_trailing_nuls_like_bytes():
+    from snf_common import hashing as h
+
+    for data in (b"xyz\0\0", b"\0\0\0", b"abc", b""):
+        expected = h.block_hash(data)
+        assert h.block_hash(bytearray(data)) == expected
+        assert h.block_hash(memoryview(bytearray(data + b"tail"))[:len(data)]) == expected
