@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from cyclades import quotas
+from cyclades.compute import statements
 from cyclades.compute.models import Commission, Server
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,10 @@ def decide(server: Server, action: str, *, accept: bool,
 
     An accepted one adds to `server.quota_held`, saved at once unless the caller saves
     the whole server afterwards anyway (save_server=False)."""
-    commission = (Commission.objects.select_for_update()
-                  .filter(server=server, action=action, decision="", resolved=False)
-                  .order_by("serial").first())
+    commission = statements.take_undecided_commission(server.id, action)
     if commission is None:
         return None
-    commission.decision = "accept" if accept else "reject"
-    commission.save(update_fields=["decision"])
+    statements.set_decision(commission, "accept" if accept else "reject")
     if accept:
         held = dict(server.quota_held)
         for resource, quantity in commission.provisions.items():

@@ -6,7 +6,7 @@ import pytest
 from conftest import run_cluster_jobs
 
 from cyclades.backends.ganeti import fake
-from cyclades.compute.models import Server, ServerNic
+from cyclades.compute.models import Server, ServerAction, ServerNic
 from cyclades.updates.dispatcher import Dispatcher
 from cyclades.updates.handlers.instance import process_op_status
 from cyclades.updates.models import DeadLetter
@@ -131,3 +131,31 @@ def test_build_progress_updates_percentage(alice, backend, flavor, image):
     apply(BuildProgress(instance=f"snf-{server_id}", cluster="cluster-a",
                         subtype="image-copy-progress", progress=42.5))
     assert alice.call("GET", f"servers/{server_id}").data["server"]["progress"] == 42
+
+
+def test_job_that_ends_before_its_id_is_recorded_finishes_its_action_entry(alice, backend,
+                                                                           flavor, image):
+    # The dispatcher may apply a job's success before the submission wrote the job id
+    # into the action log: the task's pending entry is the one finished, and learns it.
+    server_id = create(alice, flavor, image)
+    ServerAction.objects.filter(server_id=server_id).update(job_id=None, status="pending")
+    success = fake.cluster_for("cluster-a").run_jobs()[-1]
+    process_op_status(success)
+    entries = list(ServerAction.objects.filter(server_id=server_id)
+                   .values_list("action", "job_id", "status"))
+    assert entries == [("CREATE", success.jobId, "success")]
+
+
+def test_job_of_no_action_entry_gets_one_and_other_entries_keep_theirs(alice, backend,
+                                                                       flavor, image):
+    server_id = create(alice, flavor, image)
+    run_cluster_jobs()
+    # A reboot done in Ganeti: no entry of ours has its job id or waits for its task.
+    process_op_status(OpStatus(instance=f"snf-{server_id}", operation="OP_INSTANCE_REBOOT",
+                               status="error", jobId=88, cluster="cluster-a",
+                               logmsg="hypervisor said no"))
+    entries = list(ServerAction.objects.filter(server_id=server_id).order_by("id")
+                   .values_list("action", "job_id", "status", "message"))
+    assert entries[0][:3] == ("CREATE", 1, "success")
+    assert entries[1] == ("REBOOT", 88, "error", "hypervisor said no")
+    assert len(entries) == 2

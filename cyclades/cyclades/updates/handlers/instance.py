@@ -13,12 +13,12 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from cyclades import quotas
 from cyclades.backends.ganeti import jobs
-from cyclades.compute import commissions, states
+from cyclades.compute import commissions, statements, states
 from cyclades.compute.models import Server, ServerAction, ServerNic
 from cyclades.network import ports as network_updates
 from cyclades.updates.handlers import volume as volume_updates
@@ -38,7 +38,7 @@ def _locked_server(instance: str) -> Server | None:
         log.info("ignoring event of instance %s: not one of ours", instance)
         return None
     # No join: the flavor is needed only for a start/stop done outside Cyclades.
-    server = Server.objects.select_for_update(of=("self",)).filter(pk=server_id).first()
+    server = statements.lock_server(server_id)
     if server is None:
         log.warning("event for instance %s: no server %s", instance, server_id)
     return server
@@ -72,13 +72,10 @@ def _record_transition(server_id: int, message: OpStatus) -> bool:
     """A queued/waiting/running status only moves the backend_* fields: one conditional
     UPDATE (atomic on its own) instead of a locked read-modify-write. False when the
     server needs the full path (unknown, deleted, or the event is not newer)."""
-    event_at = event_datetime(message.event_time)
-    return bool(Server.objects.filter(
-        Q(backend_time__isnull=True) | Q(backend_time__lt=event_at),
-        pk=server_id, deleted=False).exclude(operstate="DESTROYED").update(
-            backend_time=event_at, backend_job_id=message.jobId,
-            backend_opcode=message.operation, backend_job_status=message.status,
-            backend_log_msg=(message.logmsg or "")[:4000], updated=timezone.now()))
+    return statements.record_transition(
+        server_id, event_at=event_datetime(message.event_time), job_id=message.jobId,
+        opcode=message.operation, status=message.status,
+        log_msg=(message.logmsg or "")[:4000], now=timezone.now())
 
 
 def process_op_status(message: OpStatus, states: dict[int, tuple] | None = None) -> int | None:
@@ -193,7 +190,13 @@ def _log_action(server: Server, message: OpStatus, task: str | None, success: bo
     outcome = {"status": "success" if success else "error",
                "message": (message.logmsg or _result_text(message.result) or "")[:2000],
                "finished": timezone.now()}
-    # Usually the entry of this job exists (it got the job id at submission): one UPDATE.
+    # Usually the entry of this job exists (it got the job id at submission), or, when the
+    # job ended before the submission recorded its id, the task's entry: one UPDATE.
+    if message.jobId is not None:
+        if not statements.finish_action(server.id, message.jobId, task, **outcome):
+            ServerAction.objects.create(server=server, action=task or message.operation,
+                                        job_id=message.jobId, **outcome)
+        return
     first_of_job = ServerAction.objects.filter(server=server, job_id=message.jobId) \
         .order_by("id").values("id")[:1]
     if ServerAction.objects.filter(pk__in=Subquery(first_of_job)).update(**outcome):

@@ -18,6 +18,7 @@ from functools import partial
 from django.db import transaction
 
 from cyclades import quotas
+from cyclades.compute import statements
 from cyclades.compute.models import Server
 from cyclades.volume.models import Volume
 from snf_common.ganeti_events import OpStatus
@@ -25,6 +26,9 @@ from snf_common.ganeti_events import OpStatus
 log = logging.getLogger(__name__)
 
 GIB = quotas.GIB
+# The jobs whose end moves volumes (see apply_final).
+VOLUME_OPCODES = ("OP_INSTANCE_CREATE", "OP_INSTANCE_SET_PARAMS", "OP_INSTANCE_GROW_DISK",
+                  "OP_INSTANCE_REMOVE")
 
 
 def _server_volumes(server: Server) -> list[Volume]:
@@ -52,6 +56,8 @@ def record_disks(server: Server, message: OpStatus) -> None:
 def apply_final(server: Server, message: OpStatus) -> None:
     """The job of `message` ended: move the volumes it concerned."""
     success = message.status == "success"
+    if message.operation not in VOLUME_OPCODES or not statements.has_volumes(server.id):
+        return
     reason = (message.logmsg or str(message.result or "") or message.status)[:2000]
     volumes = _server_volumes(server)
     names = None if message.instance_disks is None else \
