@@ -12,11 +12,11 @@ import datetime
 import hashlib
 import json
 import logging
+import time
 import uuid as uuidlib
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -55,10 +55,25 @@ def _open(row: ServerParams, key: str) -> dict[str, Any] | None:
         return None
 
 
+# Expired documents are refused when asked for (take); deleting them is housekeeping,
+# done by a storing process at most this often rather than in every create.
+PURGE_EVERY_SECONDS = 60.0
+_last_purge: float | None = None
+
+
+def purge_expired() -> int:
+    """Delete the documents whose time ran out unread; returns how many."""
+    global _last_purge
+    _last_purge = time.monotonic()
+    deleted, _ = ServerParams.objects.filter(expires__lt=timezone.now()).delete()
+    return deleted
+
+
 def store(server_id: int, params: dict[str, Any]) -> str:
     """Keep `params` (encrypted) until fetched or expired; returns the uuid."""
+    if _last_purge is None or time.monotonic() - _last_purge >= PURGE_EVERY_SECONDS:
+        purge_expired()
     now = timezone.now()
-    ServerParams.objects.filter(expires__lt=now).delete()   # cheap: indexed, usually none
     key = str(uuidlib.uuid4())
     ttl = datetime.timedelta(seconds=settings.CYCLADES_VMAPI_TTL_SECONDS)
     sealed = _cipher(key).encrypt(json.dumps(params).encode()).decode()

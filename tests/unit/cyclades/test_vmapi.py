@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -50,7 +51,7 @@ def test_create_job_holds_config_url_and_no_secret(alice, backend, flavor, image
     assert not ServerParams.objects.exists()
 
 
-def test_expired_document_is_refused_and_purged():
+def test_expired_document_is_refused_and_purged(monkeypatch):
     old = params.store(7, {"img_passwd": "x"})
     ServerParams.objects.filter(pk=params.row_id(old)).update(expires=timezone.now()
                                                - datetime.timedelta(seconds=1))
@@ -58,9 +59,19 @@ def test_expired_document_is_refused_and_purged():
     stale = params.store(8, {"img_passwd": "y"})
     ServerParams.objects.filter(pk=params.row_id(stale)).update(expires=timezone.now()
                                                  - datetime.timedelta(seconds=1))
-    fresh = params.store(9, {"img_passwd": "z"})      # storing purges the expired ones
-    assert list(ServerParams.objects.values_list("pk", flat=True)) == [params.row_id(fresh)]
-    assert params.take(fresh) == {"img_passwd": "z"}
+    # Storing purges the expired ones, at most once per PURGE_EVERY_SECONDS and process.
+    monkeypatch.setattr(params, "_last_purge", time.monotonic())
+    kept = params.store(9, {"img_passwd": "z"})
+    assert ServerParams.objects.filter(pk=params.row_id(stale)).exists()
+    assert params.take(stale) is None                  # refused all the same
+    stale = params.store(10, {"img_passwd": "w"})
+    ServerParams.objects.filter(pk=params.row_id(stale)).update(expires=timezone.now()
+                                                 - datetime.timedelta(seconds=1))
+    monkeypatch.setattr(params, "_last_purge", time.monotonic() - params.PURGE_EVERY_SECONDS)
+    fresh = params.store(11, {"img_passwd": "v"})
+    assert sorted(ServerParams.objects.values_list("pk", flat=True)) == \
+        sorted([params.row_id(kept), params.row_id(fresh)])
+    assert params.take(fresh) == {"img_passwd": "v"}
 
 
 def test_unknown_uuid_is_404():
