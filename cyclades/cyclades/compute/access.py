@@ -30,7 +30,8 @@ def flavor_for(flavor_ref: str | int, *, allow_deleted: bool = False) -> Flavor:
     query = Flavor.objects.filter(public_id=ref)
     if not allow_deleted:
         query = query.filter(deleted=False)
-    flavor = query.first()
+    # public_id is unique: no ordering to compile (first() would sort by Meta.ordering).
+    flavor = next(iter(query.order_by()[:1]), None)
     if flavor is None:
         raise ItemNotFound(f"Flavor {ref} not found.")
     return flavor

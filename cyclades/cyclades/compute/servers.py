@@ -19,14 +19,13 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from cyclades import quotas
 from cyclades.backends import allocator
 from cyclades.backends.ganeti import jobs
 from cyclades.backends.ganeti.rapi import client_for
-from cyclades.compute import commissions, states
+from cyclades.compute import commissions, statements, states
 from cyclades.compute.models import (
     Commission,
     Flavor,
@@ -79,16 +78,7 @@ def _submit(server_id: int, action_id: int, action: str,
         _fail_submission(server_id, action_id, action, str(exc))
         return False
     with transaction.atomic():
-        Server.objects.filter(pk=server_id, task=action, task_job_id__isnull=True) \
-            .update(task_job_id=job_id)
-        # A pending entry becomes submitted; one the dispatcher already finished keeps
-        # its status but learns the job id if it has none.
-        ServerAction.objects.filter(Q(status="pending") | Q(job_id__isnull=True),
-                                    pk=action_id).update(
-            job_id=job_id, status=Case(When(status="pending", then=Value("submitted")),
-                                       default=F("status")))
-        Commission.objects.filter(server_id=server_id, action=action, job_id__isnull=True,
-                                  resolved=False).update(job_id=job_id)
+        statements.record_submission(server_id, action_id, action, job_id)
     log.info("server %s %s: job %s on backend %s", server_id, action.lower(), job_id,
              server.backend_id)
     return True

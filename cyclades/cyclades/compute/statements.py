@@ -1,8 +1,8 @@
-"""The update path's hottest statements, written once as SQL.
+"""The hottest statements of the create and update paths, written once as SQL.
 
-The dispatcher runs these for nearly every message. Through the ORM each query is
-built and compiled anew every time, which costs 0.3-0.8 ms of CPU, many times what
-the database takes to run it. Here each is a string built once per process, in SQL
+The dispatcher runs these for nearly every message, the API at every submission.
+Through the ORM each query is built and compiled anew every time, which costs
+0.3-0.8 ms of CPU, many times what the database takes to run it. Here each is a string built once per process, in SQL
 that SQLite and PostgreSQL both accept, with parameters adapted as the ORM adapts them
 (datetimes as the backend stores them, booleans as bound values). Everything else
 stays in the ORM.
@@ -44,6 +44,18 @@ def _sql(name: str, vendor: str) -> str:
             f"AND action = %s AND decision = '' AND resolved = %s "
             f"ORDER BY serial LIMIT 1{for_update}"),
         "set_decision": f"UPDATE {commission} SET decision = %s WHERE id = %s",
+        "submitted_server": (
+            f"UPDATE {server} SET task_job_id = %s WHERE id = %s AND task = %s "
+            f"AND task_job_id IS NULL"),
+        # A pending entry becomes submitted; one the dispatcher already finished keeps
+        # its status but learns the job id if it has none.
+        "submitted_action": (
+            f"UPDATE {action} SET job_id = %s, status = CASE WHEN status = 'pending' "
+            f"THEN 'submitted' ELSE status END "
+            f"WHERE id = %s AND (status = 'pending' OR job_id IS NULL)"),
+        "submitted_commission": (
+            f"UPDATE {commission} SET job_id = %s WHERE server_id = %s AND action = %s "
+            f"AND job_id IS NULL AND resolved = %s"),
         "has_volumes": f"SELECT 1 FROM {volume} WHERE server_id = %s AND deleted = %s LIMIT 1",
     }[name]
 
@@ -81,6 +93,14 @@ def finish_action(server_id: int, job_id: int, task: str | None, *, status: str,
     with _execute("finish_action", [job_id, status, message, _datetime(finished), server_id,
                                     job_id, task, job_id]) as cursor:
         return cursor.rowcount > 0
+
+
+def record_submission(server_id: int, action_id: int, action: str, job_id: int) -> None:
+    """Ganeti took the job of `action`: the server's task, its action log entry and its
+    undecided commission learn the job id (in the caller's transaction)."""
+    _execute("submitted_server", [job_id, server_id, action]).close()
+    _execute("submitted_action", [job_id, action_id]).close()
+    _execute("submitted_commission", [job_id, server_id, action, False]).close()
 
 
 def take_undecided_commission(server_id: int, action: str) -> Commission | None:

@@ -94,7 +94,8 @@ def image_for_boot(credentials: Credentials, image_ref: object) -> SystemImage:
     if not isinstance(image_ref, str) or not image_ref:
         raise BadRequest("imageRef is required (boot from volume is not supported yet).")
     ref = image_ref.rstrip("/").rsplit("/", 1)[-1]
-    image = live().filter(pk=ref).first() if valid_id(ref) else None
+    # By primary key: no ordering to compile (first() would sort by Meta.ordering).
+    image = next(iter(live().filter(pk=ref).order_by()[:1]), None) if valid_id(ref) else None
     if image is None or not may_boot(credentials, image):
         raise BadRequest(f"Invalid imageRef {image_ref}.")
     return image
