@@ -16,8 +16,12 @@ from typing import Any
 
 from django.db import connection
 
-from cyclades.compute.models import Commission, Server, ServerAction
+from cyclades.compute.models import Commission, Server, ServerAction, ServerNic
+from cyclades.network.models import Port
 from cyclades.volume.models import Volume
+
+# Every column of a server but its id, in the order of the UPDATE of save_server.
+_SERVER_FIELDS = [f for f in Server._meta.concrete_fields if not f.primary_key]
 
 
 @functools.cache
@@ -25,9 +29,15 @@ def _sql(name: str, vendor: str) -> str:
     q = connection.ops.quote_name
     server, action = q(Server._meta.db_table), q(ServerAction._meta.db_table)
     commission, volume = q(Commission._meta.db_table), q(Volume._meta.db_table)
+    nic, port = q(ServerNic._meta.db_table), q(Port._meta.db_table)
+    server_columns = ", ".join(f"{q(f.column)} = %s" for f in _SERVER_FIELDS)
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return {
         "lock_server": f"SELECT * FROM {server} WHERE id = %s{for_update}",
+        "save_server": f"UPDATE {server} SET {server_columns} WHERE id = %s",
+        "server_nics": f"SELECT * FROM {nic} WHERE server_id = %s ORDER BY {q('index')}",
+        "lock_server_ports": f"SELECT * FROM {port} WHERE server_id = %s ORDER BY id"
+                             f"{for_update}",
         "record_transition": (
             f"UPDATE {server} SET backend_time = %s, backend_job_id = %s, "
             f"backend_opcode = %s, backend_job_status = %s, backend_log_msg = %s, "
@@ -74,6 +84,23 @@ def lock_server(server_id: int) -> Server | None:
     """The server row, locked until the transaction ends (no joins); None if absent."""
     rows = list(Server.objects.raw(_sql("lock_server", connection.vendor), [server_id]))
     return rows[0] if rows else None
+
+
+def save_server(server: Server) -> None:
+    """Write every field of a server read from the database, as server.save() does
+    (`updated` set to now), with an UPDATE built once."""
+    values = [f.get_db_prep_save(f.pre_save(server, False), connection)
+              for f in _SERVER_FIELDS]
+    _execute("save_server", [*values, server.pk]).close()
+
+
+def server_nics(server: Server) -> list[ServerNic]:
+    return list(ServerNic.objects.raw(_sql("server_nics", connection.vendor), [server.pk]))
+
+
+def lock_server_ports(server: Server) -> list[Port]:
+    """The ports plugged into the server, locked until the transaction ends."""
+    return list(Port.objects.raw(_sql("lock_server_ports", connection.vendor), [server.pk]))
 
 
 def record_transition(server_id: int, *, event_at: datetime, job_id: int | None,

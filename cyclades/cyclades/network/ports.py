@@ -24,6 +24,7 @@ from django.db import transaction
 
 from cyclades.backends.ganeti import jobs
 from cyclades.backends.ganeti.rapi import client_for
+from cyclades.compute import statements
 from cyclades.compute.models import Server, ServerAction, ServerNic
 from cyclades.network import backend as netbackend
 from cyclades.network import pools
@@ -505,7 +506,7 @@ def apply_server_update(server: Server, message: Any) -> None:
 def _sync_ports(server: Server, nics: list[dict]) -> None:
     present = {n.get("name") for n in nics if n.get("name")}
     by_name = {n.get("name"): n for n in nics}
-    for port in Port.objects.select_for_update().filter(server=server):
+    for port in statements.lock_server_ports(server):
         if port.nic_name in present:
             mac = by_name[port.nic_name].get("mac")
             if port.pending:

@@ -127,7 +127,7 @@ def _apply_op_status(message: OpStatus) -> tuple[int | None, tuple | None]:
         if message.status in FINAL_STATUSES:
             _apply_final(server, message)
             volume_updates.apply_final(server, message)
-        server.save()
+        statements.save_server(server)
         network_updates.apply_server_update(server, message)   # ports follow the NICs
     return server.id, _backend_state(server)
 
@@ -227,7 +227,7 @@ def _sync_nics(server: Server, nics: list[dict]) -> None:
     read and one write per NIC."""
     from django.conf import settings
 
-    existing = {n.name: n for n in ServerNic.objects.filter(server=server)}
+    existing = {n.name: n for n in statements.server_nics(server)}
     seen = set()
     for index, nic in enumerate(nics):
         name = nic.get("name") or jobs.nic_name(server.id, index)
