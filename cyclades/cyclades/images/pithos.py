@@ -14,7 +14,8 @@ from urllib.parse import quote, unquote
 
 from django.conf import settings
 
-from snf_common.clients.base import ClientError, new_session
+from snf_common.clients.base import ClientError
+from snf_common.clients.http import new_pool
 from snf_common.clients.identity import IdentityClient
 from snf_common.clients.object_store import ObjectStoreClient
 from snf_common.credentials import Credentials
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 SCHEME = "pithos://"
 _lock = threading.Lock()
 _discovered: str | None = None
-_session = new_session()   # one connection pool for every user's requests
+_session = new_pool()   # one connection pool for every user's requests
 
 
 @dataclass(frozen=True)

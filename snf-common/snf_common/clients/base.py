@@ -8,9 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-
+from snf_common.clients.http import Pool, Response, TransportError, new_pool
 from snf_common.faults import Fault, fault_for_status
 
 log = logging.getLogger(__name__)
@@ -40,7 +38,7 @@ class ClientError(Exception):
         return fault_for_status(self.status, self.message, details=self.details)
 
 
-def parse_error(response: requests.Response) -> ClientError:
+def parse_error(response: Response) -> ClientError:
     """Turn an error response in any of our formats into a ClientError."""
     message = response.reason or f"HTTP {response.status_code}"
     details = None
@@ -66,13 +64,13 @@ class HttpClient:
 
     def __init__(self, endpoint: str, token: str = "", *, timeout: float = DEFAULT_TIMEOUT_SECONDS,
                  retries: int = 3, verify: bool | str = True,
-                 session: requests.Session | None = None) -> None:
+                 session: Pool | None = None) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.retries = retries
         self.verify = verify
-        self.session = session or new_session()
+        self.session = session or new_pool()
 
     def url(self, path: str) -> str:
         if path.startswith("http://") or path.startswith("https://"):
@@ -90,7 +88,7 @@ class HttpClient:
     def request(self, method: str, path: str, *, json_body: Any = None, data: Any = None,
                 params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                 expect: Iterable[int] = (200, 201, 202, 204), stream: bool = False,
-                retry: bool | None = None) -> requests.Response:
+                retry: bool | None = None) -> Response:
         """Send one request; retry idempotent ones on connection errors and 503."""
         method = method.upper()
         all_headers = self.headers(headers)
@@ -105,13 +103,14 @@ class HttpClient:
                 response = self.session.request(
                     method, self.url(path), data=data, params=params, headers=all_headers,
                     timeout=self.timeout, stream=stream, verify=self.verify)
-            except requests.RequestException as exc:
+            except TransportError as exc:
                 if attempt + 1 < attempts:
                     time.sleep(delay)
                     delay *= 2
                     continue
-                raise ClientError(f"{method} {self.url(path)}: {exc}") from None
+                raise ClientError(str(exc)) from None
             if response.status_code == 503 and attempt + 1 < attempts:
+                response.close()
                 time.sleep(delay)
                 delay *= 2
                 continue
@@ -128,7 +127,12 @@ class HttpClient:
         return response.json() if response.content else None
 
 
-def new_session(pool_size: int = 16) -> requests.Session:
+def new_session(pool_size: int = 16) -> Any:
+    """A pooled `requests` session, for callers that need requests' own API (the Ganeti
+    RAPI client); the API clients here use snf_common.clients.http instead."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)

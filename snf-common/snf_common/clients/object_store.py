@@ -205,7 +205,7 @@ class ObjectStoreClient(HttpClient):
         got = 0
         try:
             while got < len(buffer):
-                count = response.raw.readinto(buffer[got:])
+                count = response.readinto(buffer[got:])
                 if not count:
                     break
                 got += count
