@@ -5,19 +5,13 @@ Errors print one line on stderr and exit with a code per kind (see kamaki.errors
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
 import click
 from click.shell_completion import get_completion_class
 
-from kamaki.commands.compute import flavor, server
-from kamaki.commands.config import config_group
-from kamaki.commands.image import image
-from kamaki.commands.network import ip, network, port, subnet
-from kamaki.commands.storage import container, file
-from kamaki.commands.user import project, quota, user
-from kamaki.commands.volume import snapshot, volume
 from kamaki.errors import CliError, ExitCode, exit_code_for
 from kamaki.output import FORMATS
 from snf_common.clients.base import ClientError
@@ -26,7 +20,41 @@ PROG = "kamaki"
 COMPLETE_VAR = "_KAMAKI_COMPLETE"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Command group -> (module, attribute). A run imports only the module of its group:
+# kamaki starts for every command, and an unchanged `file upload --sync` is mostly start.
+GROUPS = {
+    "config": ("kamaki.commands.config", "config_group"),
+    "user": ("kamaki.commands.user", "user"),
+    "quota": ("kamaki.commands.user", "quota"),
+    "project": ("kamaki.commands.user", "project"),
+    "container": ("kamaki.commands.storage", "container"),
+    "file": ("kamaki.commands.storage", "file"),
+    "server": ("kamaki.commands.compute", "server"),
+    "flavor": ("kamaki.commands.compute", "flavor"),
+    "image": ("kamaki.commands.image", "image"),
+    "network": ("kamaki.commands.network", "network"),
+    "subnet": ("kamaki.commands.network", "subnet"),
+    "port": ("kamaki.commands.network", "port"),
+    "ip": ("kamaki.commands.network", "ip"),
+    "volume": ("kamaki.commands.volume", "volume"),
+    "snapshot": ("kamaki.commands.volume", "snapshot"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subgroups are imported when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(GROUPS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in GROUPS and name not in self.commands:
+            module, attribute = GROUPS[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--cloud", envvar="KAMAKI_CLOUD", help="Cloud from the config file.")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="table",
               help="Output format (also accepted after the command).")
@@ -53,9 +81,12 @@ def completion(shell: str) -> None:
     click.echo(cls(cli, {}, PROG, COMPLETE_VAR).source())
 
 
-for group in (config_group, user, quota, project, container, file, server, flavor, image,
-              network, subnet, port, ip, volume, snapshot):
-    cli.add_command(group)
+def _forget_cached_token() -> None:
+    """A token refused somewhere must be checked with Astakos on the next run."""
+    commands = sys.modules.get("kamaki.commands")
+    if commands is not None:
+        for session in commands.sessions_made():
+            session.forget_cached()
 
 
 def _fail(message: str, code: int) -> int:
@@ -69,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         return _fail(exc.message, exc.code)
     except ClientError as exc:
+        if exc.status == 401:
+            _forget_cached_token()
         status = f" ({exc.status})" if exc.status else ""
         message = " ".join(str(exc.message).split())
         return _fail(f"{message}{status}", exit_code_for(exc))

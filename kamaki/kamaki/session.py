@@ -7,16 +7,25 @@ the answer gives the user and the catalog from which every client is built.
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kamaki.errors import CliError, ExitCode
-from snf_common.clients.base import ClientError, HttpClient, new_session
-from snf_common.clients.catalog import Catalog
-from snf_common.clients.compute import ComputeClient
-from snf_common.clients.image import ImageClient
-from snf_common.clients.network import NetworkClient
-from snf_common.clients.object_store import ObjectStoreClient
-from snf_common.clients.volume import VolumeClient
+from snf_common.clients.base import ClientError, HttpClient
+from snf_common.clients.http import new_pool
+
+if TYPE_CHECKING:  # each client is imported when first used: kamaki starts for every command
+    from snf_common.clients.catalog import Catalog
+    from snf_common.clients.compute import ComputeClient
+    from snf_common.clients.image import ImageClient
+    from snf_common.clients.network import NetworkClient
+    from snf_common.clients.object_store import ObjectStoreClient
+    from snf_common.clients.volume import VolumeClient
 
 
 def identity_v3_url(url: str) -> str:
@@ -70,6 +79,58 @@ def user_of(body: dict[str, Any]) -> dict[str, Any]:
             "expires": access["token"].get("expires", "")}
 
 
+# A checked token's answer (user, catalog) is kept this long between runs, at most
+# until the token expires: without it every command began with a round trip to
+# Astakos. `kamaki user authenticate` always asks Astakos again; a 401 forgets it.
+TOKEN_CACHE_SECONDS = 300
+
+
+def _token_cache_path(url: str, token: str) -> Path | None:
+    setting = os.environ.get("KAMAKI_TOKEN_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    key = hashlib.sha256(f"{url}\n{token}".encode()).hexdigest()
+    return Path(setting or os.path.join(cache_home, "kamaki", "tokens")) / f"{key}.json"
+
+
+def _expiry(body: dict[str, Any]) -> float:
+    stamp = user_of(body).get("expires") or ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _read_cached(path: Path) -> tuple[str, dict[str, Any]] | None:
+    try:
+        entry = json.loads(path.read_text())
+        if float(entry["until"]) > time.time():
+            return entry["token"], entry["body"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _write_cached(path: Path, token: str, body: dict[str, Any]) -> None:
+    until = min(time.time() + TOKEN_CACHE_SECONDS, _expiry(body))
+    if until <= time.time():
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump({"until": until, "token": token, "body": body}, out)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs a round trip
+
+
 class Session:
     def __init__(self, name: str, settings: dict[str, str]) -> None:
         self.name = name
@@ -81,17 +142,35 @@ class Session:
         # for catalogs that lack a service; {user_id} and {project_id} are filled in.
         self.overrides = {k[: -len("_url")]: v for k, v in settings.items()
                           if k.endswith("_url") and k != "url"}
-        self.http = new_session()
+        self.http = new_pool()
         self._token = ""
         self._body: dict[str, Any] | None = None
 
-    def _auth(self) -> None:
-        if self._body is not None:
+    def _auth(self, *, fresh: bool = False) -> None:
+        if self._body is not None and not fresh:
             return
         if not self.api_token:
             raise CliError(f"cloud {self.name!r} has no token: run `kamaki user authenticate`",
                            ExitCode.CONFIG)
+        cache = _token_cache_path(self.url, self.api_token)
+        cached = None if cache is None or fresh else _read_cached(cache)
+        if cached is not None:
+            self._token, self._body = cached
+            return
         self._token, self._body = authenticate(self.url, self.api_token, verify=self.verify)
+        if cache is not None:
+            _write_cached(cache, self._token, self._body)
+
+    def refresh(self) -> dict[str, Any]:
+        """Ask the identity service again (the token may have been revoked)."""
+        self._auth(fresh=True)
+        assert self._body is not None
+        return self._body
+
+    def forget_cached(self) -> None:
+        cache = _token_cache_path(self.url, self.api_token) if self.api_token else None
+        if cache is not None:
+            cache.unlink(missing_ok=True)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -110,6 +189,8 @@ class Session:
 
     @property
     def catalog(self) -> Catalog:
+        from snf_common.clients.catalog import Catalog
+
         return Catalog.from_token_body(self.body)
 
     def url_for(self, key: str, *types: str) -> str:
@@ -123,19 +204,29 @@ class Session:
         return {"verify": self.verify, "session": self.http}
 
     def object_store(self) -> ObjectStoreClient:
+        from snf_common.clients.object_store import ObjectStoreClient
+
         return ObjectStoreClient(self.url_for("object_store", "object-store"), self.token,
                                  **self._kw())
 
     def compute(self) -> ComputeClient:
+        from snf_common.clients.compute import ComputeClient
+
         return ComputeClient(self.url_for("compute", "compute"), self.token, **self._kw())
 
     def network(self) -> NetworkClient:
+        from snf_common.clients.network import NetworkClient
+
         return NetworkClient(self.url_for("network", "network"), self.token, **self._kw())
 
     def image(self) -> ImageClient:
+        from snf_common.clients.image import ImageClient
+
         return ImageClient(self.url_for("image", "image"), self.token, **self._kw())
 
     def volume(self) -> VolumeClient:
+        from snf_common.clients.volume import VolumeClient
+
         url = self.url_for("volume", "block-storage", "volumev3", "volume")
         return VolumeClient(url, self.token, **self._kw())
 

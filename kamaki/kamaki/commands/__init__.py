@@ -16,13 +16,21 @@ def state() -> dict:
     return root.obj
 
 
+_made: list[Session] = []
+
+
 def session() -> Session:
     """The session of the chosen cloud, built once per run."""
     obj = state()
     if "session" not in obj:
         name, settings = Config().cloud(obj.get("cloud"))
         obj["session"] = Session(name, settings)
+        _made.append(obj["session"])
     return obj["session"]
+
+
+def sessions_made() -> list[Session]:
+    return list(_made)
 
 
 def show_progress() -> bool:

@@ -14,8 +14,8 @@ from kamaki.errors import CliError, ExitCode
 from kamaki.output import output_option, print_done, print_item, print_list
 from kamaki.progress import transfer_bars
 from snf_common.clients import sync
-from snf_common.clients.hashcache import HashCache
 from snf_common.clients.base import ClientError
+from snf_common.clients.hashcache import HashCache
 
 
 def _store():

@@ -32,7 +32,7 @@ def authenticate(username: str | None, password: str | None, project: str | None
         config.set_cloud(name, "token", token)
         config.save()
     else:
-        body = session().body
+        body = session().refresh()
     info = user_of(body)
     print_done(f"authenticated as {info['name']} ({info['id']}), token expires "
                f"{info['expires']}", **info)

@@ -214,9 +214,6 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
     alone (no new version is made). With a hash_cache, an unchanged file is not hashed
     again.
     """
-    info = client.get_container_info(container)
-    block_size = int(info.get("x-container-block-size") or hashing.BLOCK_SIZE_BYTES)
-    algorithm = info.get("x-container-block-hash") or hashing.HASH_ALGORITHM
     size = os.path.getsize(path)
     if size == 0:
         # The empty block may never have been stored: a plain empty PUT always works.
@@ -224,14 +221,21 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
         stats.headers = client.put_object(container, obj, b"", content_type=content_type,
                                           headers=headers)
         return stats
-    # The hashmap, not a HEAD: Pithos computes a hashmap-built object's MD5 (its ETag)
-    # on the first HEAD or GET, reading every block; the hashmap costs nothing.
+    # The hashmap, not a HEAD: it is what we compare with, and for an existing object it
+    # also gives the container's block size and hash (no container request needed).
     try:
         remote: dict[str, Any] | None = client.get_hashmap(container, obj)
     except ClientError as exc:
         if exc.status != 404:
             raise
         remote = None
+    if remote is not None and remote.get("block_size"):
+        block_size = int(remote["block_size"])
+        algorithm = remote.get("block_hash") or hashing.HASH_ALGORITHM
+    else:
+        info = client.get_container_info(container)
+        block_size = int(info.get("x-container-block-size") or hashing.BLOCK_SIZE_BYTES)
+        algorithm = info.get("x-container-block-hash") or hashing.HASH_ALGORITHM
     stats = TransferStats(size=size, blocks_total=hashing.block_count(size, block_size))
     stamp = stamp_of(path)
     cached = hash_cache.get(path, block_size, algorithm) if hash_cache else None

@@ -50,6 +50,7 @@ class FakeCloud:
         self.requests: list[tuple[str, str, str]] = []
         self.servers: dict[str, dict] = {}
         self.public_ids = 0
+        self.revoked = False   # True: the token is refused everywhere from now on
         self.lock = threading.RLock()
         self.server = make_server("127.0.0.1", 0, self.app, server_class=_ThreadingServer,
                                   handler_class=_Quiet)
@@ -100,6 +101,8 @@ class FakeCloud:
             return [b"" if method == "HEAD" else reply.body]
 
     def dispatch(self, method, path, query, headers, body):
+        if self.revoked:
+            raise _json(401, {"unauthorized": {"code": 401, "message": "token revoked"}})
         if path.startswith("/identity/"):
             self.identity(method, path, body)
         if headers.get("x-auth-token") != TOKEN and not path.startswith("/public/"):

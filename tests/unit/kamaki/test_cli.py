@@ -26,7 +26,8 @@ def run(cloud, tmp_path):
                       f"url = {cloud.url}/identity/v3\ntoken = {TOKEN}\n")
 
     def invoke(*args, code=0):
-        env = {**os.environ, "KAMAKI_CONFIG": str(config)}
+        env = {**os.environ, "KAMAKI_CONFIG": str(config),
+               "XDG_CACHE_HOME": str(tmp_path / "cache")}
         proc = subprocess.run([KAMAKI, *args], capture_output=True, text=True, env=env,
                               cwd=tmp_path, timeout=60)
         assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
@@ -206,3 +207,27 @@ def test_wait_timeout_exits_8(run):
     proc = run("server", "wait", created["id"], "--status", "STOPPED", "--timeout", "0.3",
                "--interval", "0.1", code=8)
     assert "after" in proc.stderr
+
+
+def test_checked_token_is_kept_between_runs_until_refused(run, cloud, tmp_path):
+    tokens = tmp_path / "cache" / "kamaki" / "tokens"
+    run("user", "info")
+    run("container", "list")
+    assert cloud.count("POST", "^/identity/v3/auth/tokens") == 1
+    (entry,) = tokens.iterdir()
+    assert entry.stat().st_mode & 0o777 == 0o600
+    run("user", "authenticate")                  # always asks Astakos
+    assert cloud.count("POST", "^/identity/v3/auth/tokens") == 2
+    cloud.revoked = True
+    run("container", "list", code=3)             # refused by the service: forgotten
+    assert list(tokens.iterdir()) == []
+    run("container", "list", code=3)
+    assert cloud.count("POST", "^/identity/v3/auth/tokens") == 3
+
+
+def test_token_cache_can_be_turned_off(run, cloud, tmp_path, monkeypatch):
+    monkeypatch.setenv("KAMAKI_TOKEN_CACHE", "off")
+    run("user", "info")
+    run("user", "info")
+    assert cloud.count("POST", "^/identity/v3/auth/tokens") == 2
+    assert not (tmp_path / "cache" / "kamaki" / "tokens").exists()
