@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import sys
 import time
@@ -175,16 +174,16 @@ def file_upload(local: str, path: str, sync_: bool, force: bool, content_type: s
     if not (sync_ or force) and _exists(store, container_name, obj):
         raise CliError(f"{path} exists: use --sync to update it or -f to overwrite",
                        ExitCode.CONFLICT)
-    ctype = content_type or mimetypes.guess_type(local)[0] or "application/octet-stream"
     started = time.monotonic()
     if unchunked:
         with open(local, "rb") as stream:
-            store.put_object(container_name, obj, stream, content_type=ctype)
+            store.put_object(container_name, obj, stream,
+                             content_type=content_type or sync.content_type_of(local))
         stats = sync.TransferStats(size=os.path.getsize(local))
         stats.bytes_transferred = stats.size
     else:
         with transfer_bars(show_progress()) as progress:
-            stats = sync.upload_file(store, container_name, obj, local, content_type=ctype,
+            stats = sync.upload_file(store, container_name, obj, local, content_type=content_type,
                                      workers=threads, progress=progress,
                                      skip_unchanged=sync_, hash_cache=_hash_cache())
     seconds = time.monotonic() - started

@@ -99,16 +99,20 @@ class HttpClient:
         attempts = 1 + (self.retries if may_retry else 0)
         delay = 0.2
         for attempt in range(attempts):
+            started = time.monotonic()
             try:
                 response = self.session.request(
                     method, self.url(path), data=data, params=params, headers=all_headers,
                     timeout=self.timeout, stream=stream, verify=self.verify)
             except TransportError as exc:
+                log.debug("%s %s: %s", method, self.url(path), exc)
                 if attempt + 1 < attempts:
                     time.sleep(delay)
                     delay *= 2
                     continue
                 raise ClientError(str(exc)) from None
+            log.debug("%s %s -> %d %s (%.1f ms)", method, response.url, response.status_code,
+                      response.reason, 1000 * (time.monotonic() - started))
             if response.status_code == 503 and attempt + 1 < attempts:
                 response.close()
                 time.sleep(delay)

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,8 @@ class HashCache:
                 return  # changed while it was hashed: nothing trustworthy to keep
             entry = self._entry(path)
             entry.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only writers pay for it: kamaki starts for every command
+
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
             with os.fdopen(fd, "w") as out:
                 json.dump({"path": os.path.abspath(path), "stamp": stamp,

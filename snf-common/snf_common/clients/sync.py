@@ -202,8 +202,16 @@ class _BlockSender:
         return names
 
 
+def content_type_of(path: str) -> str:
+    """The type guessed from the file name (read only when an upload needs it: the
+    first guess loads the system's type tables, a few ms of every command)."""
+    import mimetypes
+
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
 def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, *,
-                content_type: str = "application/octet-stream",
+                content_type: str | None = None,
                 headers: dict[str, str] | None = None, workers: int = DEFAULT_WORKERS,
                 progress: ProgressCallback | None = None,
                 skip_unchanged: bool = False,
@@ -211,14 +219,15 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
     """Create or replace `container/obj` from a local file, sending only missing blocks.
 
     With skip_unchanged, an object whose Merkle hash and size already match is left
-    alone (no new version is made). With a hash_cache, an unchanged file is not hashed
+    alone (no new version is made). Without content_type, it is guessed from the name. With a hash_cache, an unchanged file is not hashed
     again.
     """
     size = os.path.getsize(path)
     if size == 0:
         # The empty block may never have been stored: a plain empty PUT always works.
         stats = TransferStats(size=0, blocks_total=1)
-        stats.headers = client.put_object(container, obj, b"", content_type=content_type,
+        stats.headers = client.put_object(container, obj, b"",
+                                          content_type=content_type or content_type_of(path),
                                           headers=headers)
         return stats
     # The hashmap, not a HEAD: it is what we compare with, and for an existing object it
@@ -263,6 +272,7 @@ def upload_file(client: ObjectStoreClient, container: str, obj: str, path: str, 
                 stats.headers = {"x-object-hash": hashing.merkle_root_hex(hashes, algorithm),
                                  "content-length": str(size)}
                 return stats
+        content_type = content_type or content_type_of(path)
         first_index: dict[str, int] = {}
         for index, digest in enumerate(hashes):
             first_index.setdefault(digest, index)
