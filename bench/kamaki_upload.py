@@ -6,6 +6,8 @@ Usage (against a running `snf-deploy up`):
 
 Both clients run as subprocesses on the same file. The object-store URL comes from the
 catalog, or from --object-store-url (`{user_id}` is filled in) when the catalog lacks it.
+Each round uploads a new object with both, re-uploads it unchanged, and downloads it;
+medians over --rounds are reported with the ratios (swift time / kamaki time).
 Prints one JSON document with every figure.
 """
 
@@ -16,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,14 +60,26 @@ def max_rss_kib(cmd: list[str], env: dict[str, str]) -> int:
     return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
 
 
+def compile_sources() -> None:
+    """As an installed kamaki would be: byte-compiled (with PYTHONDONTWRITEBYTECODE set,
+    an editable checkout is otherwise compiled again at every command's start)."""
+    import compileall
+
+    for init in sorted(ROOT.glob("*/*/__init__.py")):
+        compileall.compile_dir(init.parent, quiet=1, workers=0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--memory-gib", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="Rounds of the six transfers; medians are reported.")
     parser.add_argument("--object-store-url")
     args = parser.parse_args()
 
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="kamaki-bench-"))
     config = work / "kamakirc"
     shutil.copy(args.state_dir / "kamakirc", config)
@@ -85,29 +100,44 @@ def main() -> int:
     data = work / "data.bin"
     results: dict[str, object] = {"size_mib": args.size_mib}
     try:
-        make_file(data, size)
         for container in ("bench-kamaki", "bench-swift"):
             store.create_container(container)
-        up_k = timed(kamaki + ["file", "upload", "-f", str(data), "bench-kamaki/data.bin"], env)
-        # swift's upload sends the bytes again even though Pithos already has the blocks.
-        up_s = timed(swift + ["upload", "--object-name", "data.bin", "bench-swift",
-                              str(data)], env)
-        re_k = timed(kamaki + ["file", "upload", "--sync", str(data),
-                               "bench-kamaki/data.bin"], env)
-        re_s = timed(swift + ["upload", "--object-name", "data.bin", "bench-swift",
-                              str(data)], env)
-        down_k = timed(kamaki + ["file", "download", "-f", "bench-kamaki/data.bin",
-                                 str(work / "k.out")], env)
-        down_s = timed(swift + ["download", "bench-swift", "data.bin", "-o",
-                                str(work / "s.out")], env)
+        figures: dict[str, list[float]] = {key: [] for key in (
+            "up_k", "up_s", "re_k", "re_s", "down_k", "down_s")}
+        for round_no in range(args.rounds):
+            name = f"data-{round_no}.bin"       # new random content, a new object
+            make_file(data, size)
+            figures["up_k"].append(timed(kamaki + ["file", "upload", "-f", str(data),
+                                                   f"bench-kamaki/{name}"], env))
+            # swift's upload sends the bytes again even though Pithos has the blocks.
+            figures["up_s"].append(timed(swift + ["upload", "--object-name", name,
+                                                  "bench-swift", str(data)], env))
+            figures["re_k"].append(timed(kamaki + ["file", "upload", "--sync", str(data),
+                                                   f"bench-kamaki/{name}"], env))
+            figures["re_s"].append(timed(swift + ["upload", "--object-name", name,
+                                                  "bench-swift", str(data)], env))
+            figures["down_k"].append(timed(kamaki + ["file", "download", "-f",
+                                                     f"bench-kamaki/{name}",
+                                                     str(work / "k.out")], env))
+            figures["down_s"].append(timed(swift + ["download", "bench-swift", name, "-o",
+                                                    str(work / "s.out")], env))
+            for path in (work / "k.out", work / "s.out"):
+                path.unlink(missing_ok=True)
+        med = {key: statistics.median(values) for key, values in figures.items()}
         results.update({
-            "kamaki_upload_MBps": round(mb / up_k, 1), "swift_upload_MBps": round(mb / up_s, 1),
-            "kamaki_download_MBps": round(mb / down_k, 1),
-            "swift_download_MBps": round(mb / down_s, 1),
-            "kamaki_unchanged_reupload_s": round(re_k, 2),
-            "swift_unchanged_reupload_s": round(re_s, 2)})
-        for path in (data, work / "k.out", work / "s.out"):
-            path.unlink(missing_ok=True)
+            "rounds": args.rounds,
+            "kamaki_upload_MBps": round(mb / med["up_k"], 1),
+            "swift_upload_MBps": round(mb / med["up_s"], 1),
+            "kamaki_download_MBps": round(mb / med["down_k"], 1),
+            "swift_download_MBps": round(mb / med["down_s"], 1),
+            "kamaki_unchanged_reupload_s": round(med["re_k"], 3),
+            "swift_unchanged_reupload_s": round(med["re_s"], 2),
+            "upload_ratio": round(med["up_s"] / med["up_k"], 2),
+            "download_ratio": round(med["down_s"] / med["down_k"], 2),
+            "reupload_ratio": round(med["re_s"] / med["re_k"], 1),
+            "per_round_seconds": {key: [round(v, 3) for v in values]
+                                  for key, values in figures.items()}})
+        data.unlink()
         if args.memory_gib > 0:
             big = work / "big.bin"
             make_file(big, int(args.memory_gib * 1024 ** 3))
