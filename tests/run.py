@@ -17,15 +17,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (label, test paths, Django settings module or None)
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+# (label, test paths, Django settings module or None, extra environment)
 GROUPS = [
     ("common", ["tests/unit/snf_common", "tests/unit/archipelago", "tests/unit/snf_ganeti",
                 "tests/unit/snf_image", "tests/unit/kamaki", "tests/unit/snf_deploy",
-                "tests/contract", "tests/test_boundaries.py", "tests/test_readme.py"], None),
-    ("astakos", ["tests/unit/astakos"], "astakos.project.test_settings"),
-    ("pithos", ["tests/unit/pithos"], "pithos.project.test_settings"),
-    ("cyclades", ["tests/unit/cyclades"], "cyclades.project.test_settings"),
-    ("integration", ["tests/integration", "tests/e2e", "tests/cluster"], None),
+                "tests/contract", "tests/test_boundaries.py", "tests/test_readme.py"], None, {}),
+    ("astakos", ["tests/unit/astakos"], "astakos.project.test_settings", {}),
+    ("pithos", ["tests/unit/pithos"], "pithos.project.test_settings", {}),
+    ("cyclades", ["tests/unit/cyclades"], "cyclades.project.test_settings", {}),
+    # The same unit tests on PostgreSQL, the production database: row locks, joins
+    # and SQL that SQLite accepts and PostgreSQL refuses show up here.
+    ("astakos-postgresql", ["tests/unit/astakos"], "astakos.project.test_settings",
+     {"SNF_ASTAKOS_DATABASE_URL": f"{PG}/snf_unit_astakos"}),
+    ("pithos-postgresql", ["tests/unit/pithos"], "pithos.project.test_settings",
+     {"SNF_PITHOS_DATABASE_URL": f"{PG}/snf_unit_pithos"}),
+    ("cyclades-postgresql", ["tests/unit/cyclades"], "cyclades.project.test_settings",
+     {"SNF_CYCLADES_DATABASE_URL": f"{PG}/snf_unit_cyclades"}),
+    ("integration", ["tests/integration", "tests/e2e", "tests/cluster"], None, {}),
 ]
 
 # Extra pytest options per group: show where the slow group spends its time.
@@ -36,13 +46,14 @@ GROUP_OPTIONS = {
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
 
 
-def run_group(label: str, paths: list[str], settings: str | None, extra: list[str]) -> dict:
+def run_group(label: str, paths: list[str], settings: str | None, env_extra: dict[str, str],
+              extra: list[str]) -> dict:
     existing = [p for p in paths if (ROOT / p).exists()]
     counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
     if not existing:
         return counts
     cmd = [sys.executable, "-m", "pytest", *existing, *GROUP_OPTIONS.get(label, []), *extra]
-    env = dict(os.environ)
+    env = {**os.environ, **env_extra}
     if settings:
         cmd += ["--ds", settings]
     else:
@@ -84,10 +95,10 @@ def main() -> int:
     compile_sources()
     only = os.environ.get("SNF_TEST_GROUPS")
     totals = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
-    for label, paths, settings in GROUPS:
+    for label, paths, settings, env_extra in GROUPS:
         if only and label not in only.split(","):
             continue
-        for key, value in run_group(label, paths, settings, extra).items():
+        for key, value in run_group(label, paths, settings, env_extra, extra).items():
             totals[key] += value
     failed = totals["failed"] + totals["error"]
     print(f"\ntests: {totals['passed']} passed, {failed} failed, {totals['skipped']} skipped")

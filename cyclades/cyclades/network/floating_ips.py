@@ -125,7 +125,7 @@ def update(credentials: Credentials, fip: IPAddress, data: dict[str, Any]) -> IP
 def _disassociate(fip: IPAddress) -> None:
     if fip.port_id is None:
         return
-    carrier = Port.objects.select_for_update().select_related("server").get(pk=fip.port_id)
+    carrier = Port.objects.select_for_update(of=("self",)).select_related("server").get(pk=fip.port_id)
     if carrier.device_owner != "network:floatingip":
         raise Conflict(f"Floating IP {fip.address} is the fixed IP of port {carrier.id}; "
                        f"delete that port instead.")
