@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,11 @@ def test_token_cache_can_be_turned_off(run, cloud, tmp_path, monkeypatch):
     run("user", "info")
     assert cloud.count("POST", "^/identity/v3/auth/tokens") == 2
     assert not (tmp_path / "cache" / "kamaki" / "tokens").exists()
+
+
+def test_verbose_logs_each_request_but_never_the_token(run):
+    proc = run("-v", "container", "list")
+    lines = [line for line in proc.stderr.splitlines() if "->" in line]
+    assert any("POST" in line and "/identity/v3/auth/tokens -> 201" in line for line in lines)
+    assert any(re.search(r"GET \S+/object-store/v1/\S+ -> 20[04] ", line) for line in lines)
+    assert TOKEN not in proc.stderr
