@@ -58,6 +58,11 @@ def test_stop_start_reboot_resize_delete_cycle(alice, backend, flavor, big_flavo
     shown = alice.call("GET", f"servers/{server_id}").data["server"]
     assert shown["status"] == "SHUTOFF" and shown["flavor"]["id"] == big_flavor.public_id
     assert quota.held("alice-uuid", "cyclades.total_cpu") == (2, 2)
+    for verify in ("confirmResize", "revertResize"):   # a resize here is final
+        response = alice.call("POST", f"servers/{server_id}/action", {verify: None})
+        assert response.status_code == 409 and "no resize to confirm" in str(response.data)
+    assert alice.call("GET", f"servers/{server_id}").data["server"]["flavor"]["id"] == \
+        big_flavor.public_id
     alice.call("POST", f"servers/{server_id}/action", {"os-start": None})
     run_cluster_jobs()
     assert quota.held("alice-uuid", "cyclades.cpu") == (2, 2)

@@ -12,10 +12,10 @@ from cyclades.compute import access, servers
 from cyclades.compute.models import Server
 from cyclades.console import tickets
 from snf_common.django.auth import json_body
-from snf_common.faults import BadRequest, NotImplementedFault
+from snf_common.faults import BadRequest, Conflict, NotImplementedFault
 
 NOT_IMPLEMENTED = {
-    "changePassword", "rebuild", "confirmResize", "revertResize", "createImage", "suspend",
+    "changePassword", "rebuild", "createImage", "suspend",
     "resume", "pause", "unpause", "rescue", "unrescue", "lock", "unlock", "shelve",
     "unshelve", "migrate", "os-migrateLive", "evacuate", "addFloatingIp",
     "removeFloatingIp", "addSecurityGroup", "removeSecurityGroup", "createBackup",
@@ -35,6 +35,14 @@ def _resize(server: Server, args: Any) -> None:
     servers.resize(server, flavor=access.flavor_ref_for_request(args.get("flavorRef")))
 
 
+def _no_resize_to_verify(server: Server, args: Any) -> None:
+    # Nova answers these only in VERIFY_RESIZE; a resize here is final when its Ganeti
+    # job ends (the server goes back to SHUTOFF or ACTIVE), so there is never one to
+    # confirm or revert: Nova's answer for a server in any other state.
+    raise Conflict(f"Server {server.id} has no resize to confirm or revert: a resize is "
+                   "applied when its job ends (resize again to the previous flavor to undo it).")
+
+
 def _firewall(server: Server, args: Any) -> None:
     if not isinstance(args, dict):
         raise BadRequest("firewallProfile needs {\"profile\": ...}.")
@@ -50,6 +58,8 @@ ACTIONS: dict[str, Callable[[Server, Any], None]] = {
     "os-stop": lambda server, args: servers.stop(server),
     "shutdown": lambda server, args: servers.stop(server),
     "resize": _resize,
+    "confirmResize": _no_resize_to_verify,
+    "revertResize": _no_resize_to_verify,
     "firewallProfile": _firewall,
 }
 
