@@ -7,9 +7,14 @@ versions whose behaviour they implement, and echo the chosen one with `Vary`.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+import functools
+from collections.abc import Callable
+from typing import Any
 
-from snf_common.faults import BadRequest, NotAcceptable
+from django.http import HttpRequest, HttpResponse
+
+from snf_common.django.auth import api_view
+from snf_common.faults import BadRequest, Fault, NotAcceptable
 
 HEADER = "OpenStack-API-Version"
 
@@ -42,3 +47,52 @@ def requested_version(request: HttpRequest, service: str, *, minimum: Version,
         raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
                             f"{version_text(minimum)} and maximum is {version_text(maximum)}.")
     return major, minor
+
+
+def version_headers(service: str, version: Version,
+                    legacy_header: str | None = None) -> dict[str, str]:
+    """The headers that echo the chosen version (and tell caches it matters)."""
+    headers = {HEADER: f"{service} {version_text(version)}", "Vary": HEADER}
+    if legacy_header:
+        headers[legacy_header] = version_text(version)
+        headers["Vary"] = f"{HEADER}, {legacy_header}"
+    return headers
+
+
+def negotiated_view(methods: tuple[str, ...], *, service: str, minimum: Version,
+                    maximum: Version, legacy_header: str | None = None, auth: bool = True,
+                    before: Callable[..., None] | None = None) -> Callable:
+    """api_view plus microversion negotiation: the chosen version is
+    `request.api_version`, and every answer, faults included, carries its headers.
+    `before(request, *args, **kwargs)` runs after authentication, before the view."""
+
+    def decorate(view: Callable) -> Callable:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if before is not None:
+                before(request, *args, **kwargs)
+            return view(request, *args, **kwargs)
+
+        guarded = api_view(methods, auth=auth)(functools.wraps(view)(checked))
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                version = requested_version(request, service, minimum=minimum,
+                                            maximum=maximum, legacy_header=legacy_header)
+            except Fault as fault:
+                fault.headers.update(version_headers(service, minimum, legacy_header))
+                raise
+            request.api_version = version
+            try:
+                response = guarded(request, *args, **kwargs)
+            except Fault as fault:
+                fault.headers.update(version_headers(service, version, legacy_header))
+                raise
+            for name, value in version_headers(service, version, legacy_header).items():
+                response[name] = value
+            return response
+
+        wrapper.csrf_exempt = True
+        return wrapper
+
+    return decorate

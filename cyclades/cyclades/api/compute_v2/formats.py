@@ -11,7 +11,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 
-from cyclades.api.compute_v2.versions import base_url
+from cyclades.api.public_url import base_url
 from cyclades.compute import states
 from cyclades.compute.models import Flavor, KeyPair, Server, ServerMetadata, ServerNic
 

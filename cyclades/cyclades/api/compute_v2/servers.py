@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 
 from cyclades.api.compute_v2 import formats
-from cyclades.api.compute_v2.versions import base_url, compute_view
+from cyclades.api.compute_v2.versions import compute_view
+from cyclades.api.public_url import base_url
 from cyclades.compute import access, servers
 from cyclades.compute.models import KeyPair, Server
 from cyclades.images import access as image_access

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from cyclades.api.compute_v2.versions import base_url
+from cyclades.api.public_url import base_url
 from snf_common.django.auth import api_view
 
 CURRENT = "v2.5"

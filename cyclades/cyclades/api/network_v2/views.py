@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from cyclades.api.compute_v2.versions import base_url
 from cyclades.api.network_v2 import formats
+from cyclades.api.public_url import base_url
 from cyclades.network import floating_ips, networks, ports, subnets
 from cyclades.network.models import IPAddress, Port, Subnet
 from snf_common.django.auth import api_view, json_body

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from cyclades.api.volume_v3.versions import base_url
+from cyclades.api.public_url import base_url
 from cyclades.volume.models import Snapshot, Volume, VolumeType
 
 

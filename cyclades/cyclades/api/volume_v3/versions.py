@@ -9,16 +9,13 @@ asks /volume/v3/ first, then /volume/).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 
+from cyclades.api.public_url import base_url
 from snf_common.django import microversions
-from snf_common.django.auth import api_view
-from snf_common.faults import Fault, Forbidden
+from snf_common.faults import Forbidden
 
 MIN_VERSION = (3, 0)
 MAX_VERSION = (3, 0)
@@ -26,22 +23,7 @@ UPDATED = "2017-02-25T12:00:00Z"
 HEADER = microversions.HEADER
 SERVICE = "volume"
 
-
 _text = microversions.version_text
-
-
-def base_url(request: HttpRequest) -> str:
-    configured = settings.CYCLADES_BASE_URL
-    return configured.rstrip("/") if configured else f"{request.scheme}://{request.get_host()}"
-
-
-def requested_version(request: HttpRequest) -> tuple[int, int]:
-    return microversions.requested_version(request, SERVICE, minimum=MIN_VERSION,
-                                           maximum=MAX_VERSION)
-
-
-def version_headers(version: tuple[int, int]) -> dict[str, str]:
-    return {HEADER: f"{SERVICE} {_text(version)}", "Vary": HEADER}
 
 
 def check_project(request: HttpRequest, project_id: str) -> None:
@@ -51,37 +33,16 @@ def check_project(request: HttpRequest, project_id: str) -> None:
         raise Forbidden(f"The token is not scoped to project {project_id}.")
 
 
-def volume_view(methods: tuple[str, ...], *, auth: bool = True) -> Callable:
+def _project_of_url(request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+    if "project_id" in kwargs:
+        check_project(request, kwargs["project_id"])
+
+
+def volume_view(methods: tuple[str, ...], *, auth: bool = True):
     """api_view + the project check + microversion negotiation and echo."""
-
-    def decorate(view: Callable) -> Callable:
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if auth and "project_id" in kwargs:
-                check_project(request, kwargs["project_id"])
-            return view(request, *args, **kwargs)
-
-        guarded = api_view(methods, auth=auth)(checked)
-
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                version = requested_version(request)
-            except Fault as fault:
-                fault.headers.update(version_headers(MIN_VERSION))
-                raise
-            try:
-                response = guarded(request, *args, **kwargs)
-            except Fault as fault:
-                fault.headers.update(version_headers(version))
-                raise
-            for name, value in version_headers(version).items():
-                response[name] = value
-            return response
-
-        wrapper.csrf_exempt = True
-        return wrapper
-
-    return decorate
+    return microversions.negotiated_view(methods, service=SERVICE, minimum=MIN_VERSION,
+                                         maximum=MAX_VERSION, auth=auth,
+                                         before=_project_of_url if auth else None)
 
 
 def version_doc(request: HttpRequest) -> dict[str, Any]:
