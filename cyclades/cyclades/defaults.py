@@ -11,6 +11,7 @@ APPS: list[str] = [
     "cyclades.network",
     "cyclades.vmapi",
     "cyclades.console",
+    "cyclades.dashboard",
 ]
 
 FAULT_FORMATS: list[tuple[str, str]] = []
@@ -101,4 +102,9 @@ SETTINGS = [
     Setting("CYCLADES_NETWORK_PLACEHOLDER_CIDR", str, "192.0.2.0/24",
             "IPv4 range given to Ganeti for a network without an IPv4 subnet."),
     Setting("CYCLADES_MAX_PORTS_PER_SERVER", int, 8, "NICs per server (Ganeti's limit)."),
+    # The web dashboard (cyclades.dashboard, served at /ui/).
+    Setting("CYCLADES_DASHBOARD_ASTAKOS_URL", str, "",
+            "Astakos' public base URL as browsers reach it (login page, identity and account "
+            "APIs); '' = IDENTITY_URL without /identity/v3."),
+    Setting("CYCLADES_DASHBOARD_TITLE", str, "Synnefo", "The cloud's name in the dashboard."),
 ]

@@ -29,6 +29,7 @@ urlpatterns = [
     path("volume/v3/", include("cyclades.api.volume_v3.urls")),
     path("volume/v2.0/", include("cyclades.api.volume_v3.urls_v2")),
     path("vmapi/v1.0/", include("cyclades.vmapi.urls")),
+    path("ui/", include("cyclades.dashboard.urls")),
 ]
 
 handler404 = "snf_common.django.middleware.handler404"

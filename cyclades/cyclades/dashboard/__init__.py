@@ -1,0 +1,1 @@
+"""The cloud dashboard: a static web UI at /ui/ whose JavaScript speaks only the public APIs."""
