@@ -20,6 +20,10 @@ UI_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
+# Browsers of the cloud's own pages (the Cyclades dashboard) may call the APIs: CORS,
+# right after the request id so that its answers, faults included, carry the headers.
+CORS_MIDDLEWARE = ["astakos.api.cors.CorsMiddleware"]
+
 FAULT_FORMATS = [("/identity/", "keystone")]
 
 SETTINGS = [
@@ -47,6 +51,9 @@ SETTINGS = [
             "Per-module policy overrides, e.g. {'local': {'automoderate': True}}."),
     Setting("ASTAKOS_UI_URL", str, "",
             "Public URL of the Astakos web UI (SNF:uiURL in the catalog); '' = BASE_URL/ui."),
+    Setting("ASTAKOS_CORS_ORIGINS", list, [],
+            "Web origins (scheme://host[:port]) whose pages may call the Identity and Account "
+            "APIs from a browser; [] = the origins of the registered services."),
     Setting("ASTAKOS_PROJECT_ADMINS", list, [],
             "User uuids that may approve project applications (besides admin users)."),
     Setting("ASTAKOS_PENDING_APPLICATIONS_LIMIT", int, 2,

@@ -136,6 +136,7 @@ def summary(ctx: Context) -> str:
     lines = ["", "Synnefo is up:"]
     lines += [f"  {name:<9} {ports.url(name)}" for name in ("astakos", "pithos", "cyclades")]
     lines.append(f"  identity  {ports.identity_url}")
+    lines.append(f"  dashboard {ports.url('cyclades')}/ui/")
     if ctx.demo.get("password"):
         lines += ["", "Demo user:",
                   f"  username  {ctx.demo['username']}", f"  password  {ctx.demo['password']}",

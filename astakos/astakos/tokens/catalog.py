@@ -54,7 +54,8 @@ _services: tuple[float, list[tuple[str, str, str, str, str]]] | None = None
 _services_lock = threading.Lock()
 
 
-def _service_rows() -> list[tuple[str, str, str, str, str]]:
+def service_rows() -> list[tuple[str, str, str, str, str]]:
+    """(name, type, version, url, ui_url) of every registered service, cached."""
     global _services
     now = time.monotonic()
     with _services_lock:
@@ -81,7 +82,7 @@ def entries(*, user_id: str, project_id: str, request_base: str = "",
             keystone_version: str = "v3") -> list[dict[str, Any]]:
     base = base_url(request_base)
     result = astakos_entries(base, keystone_version=keystone_version)
-    for name, type_, version, url, service_ui_url in _service_rows():
+    for name, type_, version, url, service_ui_url in service_rows():
         result.append({"name": name, "type": type_, "version": version,
                        "url": substitute(url, user_id=user_id, project_id=project_id),
                        "ui_url": service_ui_url or ui_url(base),

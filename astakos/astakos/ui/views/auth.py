@@ -26,7 +26,14 @@ from astakos.providers import accounts
 from astakos.providers.base import Identity, ldap_configured, login_providers
 from astakos.tokens import login as token_login
 from astakos.ui import mail
-from astakos.ui.session import base_url, current_user, log_in, log_out, safe_next
+from astakos.ui.session import (
+    base_url,
+    current_user,
+    log_in,
+    log_out,
+    redirect_next,
+    safe_next,
+)
 from astakos.ui.views.common import attempt, render
 from snf_common.faults import BadRequest, Fault, Forbidden, TooManyRequests, Unauthorized
 
@@ -56,7 +63,7 @@ def _state_message(user: User) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         if current_user(request) is not None:
-            return HttpResponseRedirect(safe_next(request.GET.get("next", "")))
+            return redirect_next(request, request.GET.get("next", ""))
         return _login_page(request)
     name = request.POST.get("username", "").strip()
     password = request.POST.get("password", "")
@@ -76,11 +83,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, text)
         return _login_page(request, status=401)
     log_in(request, user, "password")
-    return HttpResponseRedirect(safe_next(request.POST.get("next", "")))
+    return redirect_next(request, request.POST.get("next", ""))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        # Where the dashboard sends a user who logged out there: ending this session
+        # too is a choice, made with this page's CSRF-protected form.
+        if current_user(request) is None:
+            return HttpResponseRedirect("/ui/login")
+        return render(request, "logout.html")
     log_out(request)
     messages.info(request, "You are logged out.")
     return HttpResponseRedirect("/ui/login")
@@ -112,7 +125,7 @@ def finish(request: HttpRequest, identity: Identity, intent: str, next_url: str 
     log_in(request, user, identity.module.split(":", 1)[0])
     if created:
         messages.success(request, "Welcome: your account was created.")
-    return HttpResponseRedirect(safe_next(next_url))
+    return redirect_next(request, next_url)
 
 
 @require_POST
