@@ -150,7 +150,7 @@ async function createServer(ctx) {
       if (net) server.networks = [{ uuid: net }];
       const key = form.querySelector("#create-keypair").value;
       if (key) server.key_name = key;
-      return (await compute("POST", "/servers", { server })).server;
+      return { name: server.name, ...(await compute("POST", "/servers", { server })).server };
     },
   });
   if (made) {
