@@ -42,3 +42,17 @@ def test_generated_passwords_are_safe_on_a_command_line():
     for _ in range(200):
         password = new_password()
         assert len(password) == 20 and password.isalnum()
+
+
+def test_up_summary_lists_the_dashboard_beside_the_services(tmp_path):
+    import os
+
+    from snf_deploy.deploy import summary
+    from snf_deploy.processes import Context
+    from snf_deploy.state import Layout
+
+    ctx = Context(layout=Layout(tmp_path), ports=Ports(8800), env=dict(os.environ),
+                  demo=DEMO, say=lambda s: None)
+    text = summary(ctx)
+    assert "  cyclades  http://127.0.0.1:8802\n" in text
+    assert "  dashboard http://127.0.0.1:8802/ui/\n" in text
