@@ -43,8 +43,9 @@ def manage(cloud, service: str, *args: str) -> str:
 class User:
     def __init__(self, cloud, name: str) -> None:
         self.name, self.password = name, secrets.token_urlsafe(12)
+        # --password=X: a generated password may begin with "-" (an option to argparse).
         made = json.loads(manage(cloud, "astakos", "bootstrap-demo", "--username", name,
-                                 "--password", self.password, "--email",
+                                 f"--password={self.password}", "--email",
                                  f"{name}@example.org", "-o", "json"))
         self.id, self.token = made["user_id"], made["token"]
         self.cloud = cloud

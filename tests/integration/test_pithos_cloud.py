@@ -80,7 +80,7 @@ def demo(cloud) -> User:
 def other(cloud) -> User:
     name, password = "other" + secrets.token_hex(3), secrets.token_urlsafe(12)
     created = json.loads(manage(cloud, "astakos", "bootstrap-demo", "--username", name,
-                                "--password", password, "--email", f"{name}@example.org",
+                                f"--password={password}", "--email", f"{name}@example.org",
                                 "-o", "json"))
     user = log_in(cloud, name, password)
     assert user.user_id == created["user_id"]
