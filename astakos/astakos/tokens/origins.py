@@ -1,5 +1,6 @@
-"""The cloud's own web origins: where the login may send a user with a token, and which
-pages may call the Identity and Account APIs from a browser (CORS).
+"""The cloud's own web origins and UIs: which pages may call the Identity and Account
+APIs from a browser (CORS), and which page the login may send a user back to with a
+token (only a registered service's declared web UI, not any page of its origin).
 
 An origin is `scheme://host[:port]` as browsers write it in the Origin header (lower
 case, no default port). By default the cloud's origins are those of the registered
@@ -47,6 +48,31 @@ def service_origins() -> frozenset[str]:
             if origin:
                 found.add(origin)
     return frozenset(found)
+
+
+def service_ui_urls() -> frozenset[str]:
+    """The web UIs the registered services declare (their endpoints' `ui_url`)."""
+    return frozenset(ui_url for *_rest, ui_url in service_rows() if origin_of(ui_url))
+
+
+def is_service_ui_url(url: str) -> bool:
+    """True for a URL inside a registered service's web UI: same origin, and a path
+    under the UI's path. Only such a page may receive a token after login: another
+    page of the same origin may hold what users put there (Pithos serves public files
+    from its origin), and a script there would read the token from the address."""
+    origin = origin_of(url)
+    if not origin:
+        return False
+    path = urlsplit(url).path or "/"
+    if "%" in path or any(part in (".", "..") for part in path.split("/")):
+        return False      # no encoded or dot segments that a server might resolve away
+    for ui_url in service_ui_urls():
+        ui_path = urlsplit(ui_url).path or "/"
+        prefix = ui_path if ui_path.endswith("/") else ui_path + "/"
+        if origin_of(ui_url) == origin and (path == ui_path.rstrip("/") or
+                                            path.startswith(prefix)):
+            return True
+    return False
 
 
 def cors_origins() -> frozenset[str]:

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from astakos.identity.models import User
 from astakos.identity.users import is_admin
 from astakos.tokens import tokens
-from astakos.tokens.origins import origin_of, service_origins
+from astakos.tokens.origins import is_service_ui_url, origin_of
 
 log = logging.getLogger(__name__)
 SESSION_USER = "astakos_user"
@@ -103,24 +103,19 @@ def admin_required(view: Callable) -> Callable:
 
 def safe_next(value: str) -> str:
     """Where a login may send the user (no open redirects): a local path under /ui/, or
-    an http(s) URL on the origin of one of the cloud's registered services."""
+    a page of a registered service's declared web UI (the Cyclades dashboard)."""
     if value.startswith("/ui/") and not value.startswith("//") and "\\" not in value:
         return value
-    if is_service_url(value):
+    if is_service_ui_url(value):
         return value
     return "/ui/profile"
-
-
-def is_service_url(value: str) -> bool:
-    origin = origin_of(value)
-    return bool(origin) and origin in service_origins()
 
 
 def redirect_next(request: HttpRequest, value: str) -> HttpResponse:
     """Redirect a logged-in user to `next`. A service's page (the Cyclades dashboard) gets
     the session's API token in the URL fragment: browsers never send a fragment to any
     server, so it reaches no access log or proxy, and that page moves it to its own
-    storage at once. Only registered services' origins qualify (safe_next)."""
+    storage at once. Only registered services' web UIs qualify (safe_next)."""
     target = safe_next(value)
     if target.startswith("/"):
         return HttpResponseRedirect(target)

@@ -22,9 +22,11 @@ PITHOS_DEFINITION = {
 CYCLADES_DEFINITION = {
     "component": "cyclades",
     "endpoints": [{"name": "nova", "type": "compute", "version": "v2.1",
-                   "url": "http://127.0.0.1:8702/compute/v2.1"},
+                   "url": "http://127.0.0.1:8702/compute/v2.1",
+                   "ui_url": "http://127.0.0.1:8702/ui/"},
                   {"name": "cinderv3", "type": "volumev3", "version": "v3",
-                   "url": "http://127.0.0.1:8702/volume/v3/{project_id}"}],
+                   "url": "http://127.0.0.1:8702/volume/v3/{project_id}",
+                   "ui_url": "http://127.0.0.1:8702/ui/"}],
     "resources": [{"name": "cyclades.vm", "default_limit": 5, "description": "VMs"},
                   {"name": "cyclades.ram", "unit": "bytes", "default_limit": 4 << 30}],
 }

@@ -32,6 +32,9 @@ def browser(db, settings):
 @pytest.fixture
 def cyclades(db):
     import_definition(CYCLADES_DEFINITION)
+    import_definition({"component": "pithos", "endpoints": [
+        {"name": "pithos_object-store", "type": "object-store", "version": "v1",
+         "url": "http://127.0.0.1:8701/object-store/v1/{user_id}"}], "resources": []})
 
 
 def login_to(client: Client, next_url: str):
@@ -86,6 +89,15 @@ def test_the_login_page_keeps_a_registered_next(browser, cyclades):
     "javascript:alert(1)//http://127.0.0.1:8702/",
     "ftp://127.0.0.1:8702/ui/",
     "http://127.0.0.1:8702/ui/\r\nX-Injected: 1",
+    # The dashboard's origin but not its UI: only the declared web UI gets a token.
+    "http://127.0.0.1:8702/compute/v2.1/servers",
+    "http://127.0.0.1:8702/",
+    "http://127.0.0.1:8702/uix",
+    "http://127.0.0.1:8702/ui/../image/v1.0/images/1",
+    "http://127.0.0.1:8702/ui/%2e%2e/image/",
+    # Another registered service that declares no web UI (Pithos serves users' public
+    # files from its origin: a page there must never receive a token).
+    "http://127.0.0.1:8701/public/abc123",
 ])
 def test_other_next_urls_land_on_the_profile_without_a_token(browser, alice, cyclades, bad):
     response = login_to(browser, bad)
@@ -133,7 +145,7 @@ def test_origin_of(url, origin):
 
 def test_cors_origins_default_to_the_registered_services(db, cyclades, settings):
     settings.ASTAKOS_CORS_ORIGINS = []
-    assert cors_origins() == {"http://127.0.0.1:8702"}
+    assert cors_origins() == {"http://127.0.0.1:8702", "http://127.0.0.1:8701"}
     settings.ASTAKOS_CORS_ORIGINS = ["https://dash.example.org/", "not a url"]
     assert cors_origins() == {"https://dash.example.org"}
 

@@ -63,7 +63,10 @@ def test_service_definition(settings):
     settings.CYCLADES_BASE_URL = "http://127.0.0.1:8702"
     data = json.loads(run("service-definition"))
     assert {"name": "nova", "type": "compute", "version": "v2.1",
-            "url": "http://127.0.0.1:8702/compute/v2.1"} in data["endpoints"]
+            "url": "http://127.0.0.1:8702/compute/v2.1",
+            "ui_url": "http://127.0.0.1:8702/ui/"} in data["endpoints"]
+    # The dashboard is every endpoint's web UI (the only page a login hands a token to).
+    assert {e["ui_url"] for e in data["endpoints"]} == {"http://127.0.0.1:8702/ui/"}
     names = {r["name"] for r in data["resources"]}
     assert {"cyclades.vm", "cyclades.total_cpu", "cyclades.cpu", "cyclades.total_ram",
             "cyclades.ram", "cyclades.disk", "cyclades.network.private",
