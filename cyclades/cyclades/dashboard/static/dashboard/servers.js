@@ -11,11 +11,18 @@ const MOVING = new Set(["BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "MIGRATING"]
 const FAST_POLL_MS = 2000;
 const SLOW_POLL_MS = 15000;
 
+// Polls `load` (which answers whether something is changing); a hidden tab does not
+// poll at all and refreshes once when it is shown again.
 function poller(load) {
   let timer = null;
   let stopped = false;
+  let missed = false;
   const tick = async () => {
     timer = null;
+    if (document.hidden) {
+      missed = true;
+      return;
+    }
     let fast = false;
     try {
       fast = await load();
@@ -24,10 +31,21 @@ function poller(load) {
     }
     if (!stopped) timer = setTimeout(tick, fast ? FAST_POLL_MS : SLOW_POLL_MS);
   };
+  const onVisible = () => {
+    if (!document.hidden && missed && !stopped) {
+      missed = false;
+      tick();
+    }
+  };
+  document.addEventListener("visibilitychange", onVisible);
   tick();
   return {
     now() { if (timer) clearTimeout(timer); if (!stopped) tick(); },
-    stop() { stopped = true; if (timer) clearTimeout(timer); },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    },
   };
 }
 
