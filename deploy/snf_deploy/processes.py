@@ -99,6 +99,12 @@ def _gunicorn_has_control_socket() -> bool:
     return "control_socket" in Config().settings
 
 
+# Idle keep-alive connections stay open this long. gunicorn's default (2 s) equals the
+# openstack CLI's polling interval (`server delete --wait` and friends), so the server
+# closed a connection just as the client reused it: "Connection reset by peer".
+KEEP_ALIVE_SECONDS = 75
+
+
 def gunicorn(service: str) -> Callable[[Context], list[str]]:
     def argv(ctx: Context) -> list[str]:
         extra = []
@@ -109,7 +115,7 @@ def gunicorn(service: str) -> Callable[[Context], list[str]]:
                 "--bind", f"127.0.0.1:{ctx.ports.of(service)}",
                 "--workers", str(ctx.workers), "--threads", str(ctx.threads),
                 "--worker-class", "gthread", "--timeout", "120", "--graceful-timeout", "10",
-                *extra, f"{service}.project.wsgi:application"]
+                "--keep-alive", str(KEEP_ALIVE_SECONDS), *extra, f"{service}.project.wsgi:application"]
     return argv
 
 

@@ -195,3 +195,27 @@ def test_demo_command_passes(cloud):
     result = cloud.deploy("demo")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "token    ok" in result.stdout
+
+
+def test_apis_keep_idle_connections_open_longer_than_clients_poll(cloud):
+    """The openstack CLI polls every 2 s over one kept-alive connection; an API that
+    closed idle connections after 2 s (gunicorn's default) reset some of its requests."""
+    import http.client
+    import time
+    from urllib.parse import urlsplit
+
+    for service in ("astakos", "pithos", "cyclades"):
+        url = urlsplit(cloud.urls[service])
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        try:
+            conn.request("GET", "/healthz")
+            first = conn.getresponse()
+            first.read()
+            assert first.status == 200 and not first.will_close
+            time.sleep(3)
+            conn.request("GET", "/healthz")           # the same connection, 3 s idle
+            again = conn.getresponse()
+            again.read()
+            assert again.status == 200, service
+        finally:
+            conn.close()
