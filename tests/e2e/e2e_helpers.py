@@ -104,6 +104,21 @@ def wait_status(user: CloudUser, server_id: str, wanted: tuple[str, ...] = ("ACT
     raise AssertionError(f"server {server_id} is still {server.get('status')}")
 
 
+def wait_quotas_settled(user: CloudUser, timeout: float = 30) -> dict:
+    """The user's quotas once no commission is pending: Cyclades tells Astakos its
+    decisions shortly after the update that made a server ACTIVE, not with it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        quotas = user.account("GET", "quotas").json()
+        pending = {(project, resource) for project, resources in quotas.items()
+                   for resource, row in resources.items() if row.get("pending")}
+        if not pending:
+            return quotas
+        if time.monotonic() > deadline:
+            raise AssertionError(f"commissions still pending: {sorted(pending)}")
+        time.sleep(0.2)
+
+
 def assert_fault(response: requests.Response, status: int | tuple[int, ...], fmt: str) -> None:
     """`response` is a refusal with this status in the API's own fault format:
     "openstack" ({"itemNotFound": {"code", "message"}}), "keystone" ({"error": {...}})

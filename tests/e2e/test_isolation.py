@@ -25,6 +25,7 @@ from tests.e2e.e2e_helpers import (
     ensure_flavor,
     manage,
     public_image,
+    wait_quotas_settled,
     wait_status,
 )
 
@@ -125,6 +126,7 @@ def world(cloud, make_user):
 
     server = wait_status(a, w["server"])
     assert server["status"] == "ACTIVE", server
+    wait_quotas_settled(a)       # A's view (quotas included) must be still from here on
     return w
 
 

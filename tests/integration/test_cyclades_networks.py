@@ -98,12 +98,15 @@ def test_private_network_two_servers_floating_ip_and_isolation(stack):
     status, ganeti_net = rapi(stack, f"/2/networks/snf-net-{network.id}")
     assert status == 200 and ganeti_net["network"] == "10.20.0.0/24"
     assert ganeti_net["group_list"] and ganeti_net["mac_prefix"] == prefix
-    for server, port in zip(servers, ports):
+    for server, port in zip(servers, ports, strict=True):
         _, instance = rapi(stack, f"/2/instances/snf-{server.id}")
         assert port[0].mac_address in instance["nic.macs"]
         assert port[0].fixed_ips[0]["ip_address"] in instance["nic.ips"]
         assert f"snf-net-{network.id}" in instance["nic.networks"]
-    assert conn.network.get_network(network.id).status == "ACTIVE"
+    # Network jobs are reported by eventd (hooks cover instance operations only): under
+    # load its success may reach the dispatcher after the instances' hooks did.
+    wait_for(stack, lambda: conn.network.get_network(network.id).status == "ACTIVE",
+             f"network {network.id} ACTIVE")
 
     # A floating IP from the public network, attached to the first server's port.
     fip = conn.network.create_ip(floating_network_id=stack["public"])
