@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,18 @@ def test_volumes_create_list_delete(cli):
     assert name not in {v["Name"] for v in openstack(cloud, "volume", "list", "-f", "json")}
 
 
+def wait_cli_status(cloud, server_id: str, wanted: str) -> str:
+    """Poll `openstack server show` until the status is `wanted` (or ERROR, or time out)."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    status = ""
+    while time.monotonic() < deadline:
+        status = openstack(cloud, "server", "show", server_id, "-f", "json")["status"]
+        if status in (wanted, "ERROR"):
+            break
+        time.sleep(1)
+    return status
+
+
 def test_network_and_a_server_on_it(cli):
     cloud = cli["cloud"]
     net = f"cli-net-{secrets.token_hex(3)}"
@@ -109,6 +122,14 @@ def test_network_and_a_server_on_it(cli):
         assert server["volumes_attached"]          # the boot volume
         listed = openstack(cloud, "server", "list", "-f", "json")
         assert [s["Status"] for s in listed if s["ID"] == server["id"]] == ["ACTIVE"]
+        # The lifecycle actions as the CLI sends them.
+        openstack(cloud, "server", "stop", server["id"])
+        assert wait_cli_status(cloud, server["id"], "SHUTOFF") == "SHUTOFF"
+        openstack(cloud, "server", "start", server["id"])
+        assert wait_cli_status(cloud, server["id"], "ACTIVE") == "ACTIVE"
+        openstack(cloud, "server", "reboot", "--soft", "--wait", server["id"])
+        assert openstack(cloud, "server", "show", server["id"], "-f", "json")["status"] \
+            == "ACTIVE"
     finally:
         openstack(cloud, "server", "delete", "--wait", server["id"])
     openstack(cloud, "network", "delete", net)
